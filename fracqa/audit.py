@@ -1,0 +1,49 @@
+"""Run the flow: locate -> load -> check, and gather the findings into an AuditResult."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fracqa import __version__
+from fracqa.catalogue import select_rules
+from fracqa.layout import locate
+from fracqa.model import AuditResult, Finding, Hit, Rule
+from fracqa.release import Release, load_release
+
+
+def run_audit(
+    root: Path | str, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> AuditResult:
+    """Audit the release at `root` with the selected rules.
+
+    Raises NotARelease when the root cannot be audited at all and UnknownSelector for a
+    select/ignore entry that names no rule.
+    """
+    started = time.perf_counter()
+    rules = select_rules(select, ignore)
+    layout = locate(root)
+    release = load_release(layout)
+    findings = [finding for rule in rules for finding in _apply(rule, release)]
+    findings.sort(key=Finding.sort_key)
+    return AuditResult(
+        root=layout.root,
+        version=__version__,
+        findings=findings,
+        rules_run=rules,
+        images=int(release.images["image_id"].nunique()),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def _apply(rule: Rule, release: Release) -> list[Finding]:
+    try:
+        return [Finding.of(rule, hit) for hit in rule.check(release)]
+    except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit
+        hit = Hit(
+            f"rule {rule.code} could not finish: {type(error).__name__}: {error}. "
+            "This is a bug in fracqa; the other rules ran.",
+            details={"exception": type(error).__name__},
+        )
+        return [Finding.of(rule, hit)]

@@ -1,0 +1,68 @@
+"""The rule catalogue: every rule registers itself here with its code, name and severity."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Sequence
+
+from fracqa.model import FAMILIES, PREFIX_OF_FAMILY, Hit, Rule, Severity
+
+_RULES: dict[str, Rule] = {}
+
+# The modules whose import registers rules, in the order their families are reported.
+_CHECK_MODULES = ("fracqa.checks.layout", "fracqa.checks.csv", "fracqa.checks.images")
+
+
+def rule(code: str, name: str, family: str, severity: str, title: str):
+    """Register the decorated function as the check of rule `code`.
+
+    The function takes the loaded release and yields `Hit`s; its docstring says what the rule
+    checks, why it matters for a fracture dataset and how to fix what it finds.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"{code}: unknown family {family!r}")
+    if not code.startswith(PREFIX_OF_FAMILY[family]):
+        raise ValueError(f"{code}: a {family} rule's code starts with {PREFIX_OF_FAMILY[family]}")
+
+    def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
+        if not (check.__doc__ or "").strip():
+            raise ValueError(f"{code}: a rule needs a docstring")
+        if code in _RULES or any(r.name == name for r in _RULES.values()):
+            raise ValueError(f"{code} {name}: registered twice")
+        _RULES[code] = Rule(code, name, family, Severity(severity), title, check)
+        return check
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, sorted by code."""
+    for module in _CHECK_MODULES:
+        importlib.import_module(module)
+    return sorted(_RULES.values(), key=lambda r: r.code)
+
+
+def find_rule(code_or_name: str) -> Rule | None:
+    wanted = code_or_name.strip()
+    for r in all_rules():
+        if r.code.upper() == wanted.upper() or r.name == wanted:
+            return r
+    return None
+
+
+class UnknownSelector(ValueError):
+    """A --select/--ignore entry that names no rule."""
+
+
+def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
+    """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry.
+
+    Entries are codes (`CSV004`), prefixes (`STA`, `CSV0`) or names (`image-id-format`).
+    """
+    rules = all_rules()
+    for selector in [*select, *ignore]:
+        if not any(r.matches(selector) for r in rules):
+            raise UnknownSelector(f"{selector!r} matches no rule (see `fracqa rules`)")
+    if select:
+        rules = [r for r in rules if any(r.matches(s) for s in select)]
+    return [r for r in rules if not any(r.matches(s) for s in ignore)]

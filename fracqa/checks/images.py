@@ -1,0 +1,183 @@
+"""IMG: every labelled image is on disk once, in the folder of its label, and is a JPEG."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from fracqa.catalogue import rule
+from fracqa.model import Hit
+from fracqa.release import Release
+
+_FOLDER_OF_LABEL = {1: "fractured", 0: "non_fractured"}
+_FOLDER_NAME = {"fractured": "images/Fractured", "non_fractured": "images/Non_fractured"}
+
+
+def _class_images(release: Release) -> pd.DataFrame:
+    """The .jpg files in the two class folders: the images the release publishes."""
+    images = release.images
+    in_class = images["folder"].isin(list(_FOLDER_NAME)) & images["image_id"].str.endswith(".jpg")
+    return images[in_class]
+
+
+def _folders_of(release: Release) -> dict[str, list[str]]:
+    """image_id -> the class folders holding a file of that name."""
+    def compute():
+        folders: dict[str, list[str]] = {}
+        for image_id, folder in _class_images(release)[["image_id", "folder"]].itertuples(
+            index=False
+        ):
+            folders.setdefault(image_id, []).append(folder)
+        return folders
+
+    return release.derived("folders-of-image", compute)
+
+
+def _labelled_rows(release: Release) -> pd.DataFrame:
+    meta = release.meta
+    return meta[meta["image_id"].notna() & (meta["image_id"] != "")]
+
+
+def _csv_file(release: Release) -> str | None:
+    return release.dataset_csv.file if release.dataset_csv else None
+
+
+@rule("IMG001", "image-missing", "images", "error", "a labelled image has no file")
+def image_missing(release: Release) -> Iterator[Hit]:
+    """A row of dataset.csv names an image that is in neither images/Fractured nor
+    images/Non_fractured.
+
+    Why: the label describes a radiograph nobody can see; loaders either crash on it or skip it
+    silently, and the published image count is wrong.
+    Fix: restore the image file into the folder of its label, or remove the row.
+    """
+    folders = _folders_of(release)
+    layout = release.layout
+    present = {"fractured": layout.fractured_dir, "non_fractured": layout.non_fractured_dir}
+    for row in _labelled_rows(release).itertuples(index=False):
+        if row.image_id in folders:
+            continue
+        expected = _FOLDER_OF_LABEL.get(row.fractured) if pd.notna(row.fractured) else None
+        if expected and present[expected] is None:
+            continue  # the whole folder is missing: LAY002 says so once
+        where = _FOLDER_NAME[expected] if expected else "images/"
+        yield Hit(
+            f"{row.image_id} is labelled in dataset.csv but there is no such file in {where}",
+            row.image_id,
+            _csv_file(release),
+            f"line {row.line}",
+            {"expected_folder": where},
+        )
+
+
+@rule("IMG002", "image-in-wrong-folder", "images", "error",
+      "an image sits in the folder of the other class")  # fmt: skip
+def image_in_wrong_folder(release: Release) -> Iterator[Hit]:
+    """An image labelled fractured=1 is in images/Non_fractured, or fractured=0 in
+    images/Fractured.
+
+    Why: many loaders take the class from the folder, others from dataset.csv; the two disagree
+    on this radiograph, so it is a positive in one paper and a negative in another.
+    Fix: check the image; then move the file or correct the label.
+    """
+    folders = _folders_of(release)
+    for row in _labelled_rows(release).itertuples(index=False):
+        found = folders.get(row.image_id, [])
+        if len(found) != 1 or pd.isna(row.fractured) or row.fractured not in _FOLDER_OF_LABEL:
+            continue
+        expected = _FOLDER_OF_LABEL[row.fractured]
+        if found[0] != expected:
+            yield Hit(
+                f"{row.image_id} is labelled fractured={row.fractured} but sits in "
+                f"{_FOLDER_NAME[found[0]]}/",
+                row.image_id,
+                f"{_FOLDER_NAME[found[0]]}/{row.image_id}",
+                None,
+                {"fractured": int(row.fractured), "folder": _FOLDER_NAME[found[0]],
+                 "expected_folder": _FOLDER_NAME[expected], "csv_line": int(row.line)},
+            )  # fmt: skip
+
+
+@rule("IMG003", "orphan-image", "images", "error", "an image file has no row in dataset.csv")
+def orphan_image(release: Release) -> Iterator[Hit]:
+    """An image in images/Fractured or images/Non_fractured has no row in dataset.csv.
+
+    Why: the image has no labels (region, view, fracture_count); loaders that walk the folders
+    train on it with a guessed label, loaders that read the CSV never see it, and the counts
+    published for the release are off by one.
+    Fix: add the image's row to dataset.csv, or remove the file if it does not belong.
+    """
+    if release.dataset_csv is None or release.dataset_csv.rows is None:
+        return  # LAY001 or CSV001 already says the labels cannot be read
+    labelled = set(release.meta["image_id"].dropna())
+    for image in _class_images(release).itertuples(index=False):
+        if image.image_id not in labelled:
+            yield Hit(
+                f"{image.file} has no row in dataset.csv",
+                image.image_id,
+                image.file,
+                details={"folder": _FOLDER_NAME[image.folder]},
+            )
+
+
+@rule("IMG004", "image-in-both-folders", "images", "error",
+      "the same image is in both class folders")  # fmt: skip
+def image_in_both_folders(release: Release) -> Iterator[Hit]:
+    """A file of the same name is in images/Fractured and in images/Non_fractured.
+
+    Why: the radiograph is both a positive and a negative; whichever copy a loader meets first
+    decides its class, and if the two files differ, one of them is a different image.
+    Fix: keep the file in the folder of the image's label and delete the other.
+    """
+    for image_id, found in sorted(_folders_of(release).items()):
+        if len(set(found)) > 1:
+            yield Hit(
+                f"{image_id} is in both images/Fractured/ and images/Non_fractured/",
+                image_id,
+                f"images/Fractured/{image_id}",
+                details={"files": [f"{_FOLDER_NAME[f]}/{image_id}" for f in sorted(set(found))]},
+            )
+
+
+@rule("IMG005", "not-a-jpeg", "images", "error", "a .jpg file is not a JPEG")
+def not_a_jpeg(release: Release) -> Iterator[Hit]:
+    """A file named .jpg whose first bytes say it is something else (a PNG, a BMP, text) or
+    nothing at all (an empty file).
+
+    Why: tools that trust the extension (or decode with a JPEG-only library) fail on it or read
+    garbage, and a silent re-encode may have changed the pixels that were annotated.
+    Fix: re-export the original radiograph as a JPEG under the same name.
+    """
+    for image in _class_images(release).itertuples(index=False):
+        if image.format == "JPEG":
+            continue
+        if pd.notna(image.bytes) and image.bytes == 0:
+            what = "an empty file"
+        elif image.format:
+            what = f"a {image.format} image"
+        else:
+            what = "not an image format fracqa recognises"
+        yield Hit(
+            f"{image.file} is named .jpg but is {what}",
+            image.image_id,
+            image.file,
+            details={"format": image.format, "bytes": None if pd.isna(image.bytes)
+                     else int(image.bytes)},
+        )  # fmt: skip
+
+
+@rule("IMG006", "stray-file", "images", "warning",
+      "a file under images/ is not a .jpg in a class folder")  # fmt: skip
+def stray_file(release: Release) -> Iterator[Hit]:
+    """A file under images/ that is not a .jpg inside images/Fractured or images/Non_fractured:
+    a thumbnail cache, a .png, an image in a third folder or at the top of images/.
+
+    Why: loaders that glob the folders pick some of these up and others not; either way the
+    release holds something it does not document.
+    Fix: delete the file, or convert and move it to where its label says, with a CSV row.
+    """
+    images = release.images
+    stray = ~images.index.isin(_class_images(release).index)
+    for image in images[stray].itertuples(index=False):
+        yield Hit(f"{image.file} is not a .jpg image in a class folder", image.image_id, image.file)

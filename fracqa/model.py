@@ -1,0 +1,148 @@
+"""The audit's vocabulary: severities, rules, findings and the result of one audit."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most severe; findings sort by it."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics")
+PREFIX_OF_FAMILY = {
+    "layout": "LAY",
+    "csv": "CSV",
+    "images": "IMG",
+    "annotations": "ANN",
+    "splits": "SPL",
+    "statistics": "STA",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule observed, before the runner stamps it with the rule's identity."""
+
+    message: str
+    image_id: str | None = None
+    file: str | None = None
+    location: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check over the release's tables, like a linter rule."""
+
+    code: str
+    name: str
+    family: str
+    severity: Severity
+    title: str
+    check: Callable[[Any], Iterable[Hit]]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    def matches(self, selector: str) -> bool:
+        """True when `selector` is this rule's code, a prefix of it, or its name."""
+        selector = selector.strip()
+        return self.code.upper().startswith(selector.upper()) or selector == self.name
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "family": self.family,
+            "severity": self.severity.value,
+            "title": self.title,
+            "doc": self.doc,
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong (or worth knowing) about the release, with its evidence."""
+
+    rule: str
+    name: str
+    family: str
+    severity: Severity
+    message: str
+    image_id: str | None = None
+    file: str | None = None
+    location: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rule: Rule, hit: Hit) -> Finding:
+        return cls(
+            rule=rule.code,
+            name=rule.name,
+            family=rule.family,
+            severity=rule.severity,
+            message=hit.message,
+            image_id=hit.image_id,
+            file=hit.file,
+            location=hit.location,
+            details=dict(hit.details),
+        )
+
+    def sort_key(self) -> tuple:
+        return (
+            self.severity.rank,
+            self.rule,
+            self.image_id or "",
+            self.file or "",
+            self.location or "",
+            self.message,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "family": self.family,
+            "severity": self.severity.value,
+            "message": self.message,
+            "image_id": self.image_id,
+            "file": self.file,
+            "location": self.location,
+            "details": self.details,
+        }
+
+
+@dataclass
+class AuditResult:
+    """Everything one audit found, in a fixed order; reports render it and compute nothing."""
+
+    root: Path
+    version: str
+    findings: list[Finding]
+    rules_run: list[Rule]
+    images: int
+    seconds: float
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def gates(self, fail_on: str) -> bool:
+        """True when a finding at or above `fail_on` (error | warning | never) exists."""
+        if fail_on == "never":
+            return False
+        threshold = Severity(fail_on).rank
+        return any(f.severity.rank <= threshold for f in self.findings)

@@ -1,0 +1,65 @@
+"""The console report: one line per finding, then a summary table by family and severity."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fracqa.model import FAMILIES, AuditResult, Finding, Severity
+
+_COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+
+
+def render(result: AuditResult, colour: bool = False) -> str:
+    lines = [_finding_line(f, colour) for f in result.findings]
+    if lines:
+        lines.append("")
+    lines.extend(_summary(result, colour))
+    return "\n".join(lines) + "\n"
+
+
+def where(finding: Finding) -> str:
+    """`file:line` when the finding has a line, else the file, else the image, else `.`."""
+    place = finding.file or finding.image_id or "."
+    if finding.location and finding.location.startswith("line "):
+        return f"{place}:{finding.location.removeprefix('line ')}"
+    if finding.location:
+        return f"{place} ({finding.location})"
+    return place
+
+
+def _paint(text: str, severity: Severity, colour: bool) -> str:
+    return f"\x1b[{_COLOURS[severity]}m{text}\x1b[0m" if colour else text
+
+
+def _finding_line(finding: Finding, colour: bool) -> str:
+    label = _paint(f"[{finding.severity.value}]", finding.severity, colour)
+    return f"{where(finding)}: {finding.rule} {label} {finding.message}"
+
+
+def _summary(result: AuditResult, colour: bool) -> list[str]:
+    counts = Counter((f.family, f.severity) for f in result.findings)
+    run = Counter(r.family for r in result.rules_run)
+    header = f"{'family':<12} {'rules':>5} {'errors':>7} {'warnings':>9} {'infos':>6}"
+    rows = [header, "-" * len(header)]
+    for family in FAMILIES:
+        if not run[family]:
+            continue
+        rows.append(
+            f"{family:<12} {run[family]:>5} {counts[family, Severity.ERROR]:>7} "
+            f"{counts[family, Severity.WARNING]:>9} {counts[family, Severity.INFO]:>6}"
+        )
+    errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
+    rows.append("-" * len(header))
+    rows.append(
+        f"{'total':<12} {len(result.rules_run):>5} {errors:>7} {warnings:>9} "
+        f"{result.count(Severity.INFO):>6}"
+    )
+    verdict = f"{result.images} images audited in {result.seconds:.1f} s: "
+    if errors:
+        verdict += _paint(f"{errors} error(s), {warnings} warning(s)", Severity.ERROR, colour)
+    elif warnings:
+        verdict += _paint(f"no errors, {warnings} warning(s)", Severity.WARNING, colour)
+    else:
+        verdict += "no errors, no warnings"
+    rows.extend(["", verdict])
+    return rows

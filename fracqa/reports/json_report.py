@@ -1,0 +1,35 @@
+"""The JSON document other tools read (its shape is a contract: see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import json
+
+from fracqa.model import AuditResult, Severity
+
+
+def to_dict(result: AuditResult) -> dict:
+    return {
+        "tool": "fracqa",
+        "version": result.version,
+        "root": str(result.root),
+        "summary": {
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "infos": result.count(Severity.INFO),
+            "rules_run": len(result.rules_run),
+            "images": result.images,
+            "seconds": result.seconds,
+        },
+        "findings": [finding.as_dict() for finding in result.findings],
+    }
+
+
+def render(result: AuditResult) -> str:
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, default=_plain) + "\n"
+
+
+def _plain(value):
+    """numpy and pandas scalars that rule details may carry, as plain JSON values."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)

@@ -1,0 +1,45 @@
+"""Shared fixtures: the committed sample release, the full-size replica (built once per test
+session), and clones of them to plant defects in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.defects import clone_release
+from fixtures.spec import full_spec
+from fixtures.writer import write_release
+from fracqa.audit import run_audit
+from fracqa.model import AuditResult
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"
+
+
+@pytest.fixture(scope="session")
+def sample_root() -> Path:
+    """The sample release committed to the repository. Never plant into it: clone it."""
+    return SAMPLE_ROOT
+
+
+@pytest.fixture(scope="session")
+def full_replica(tmp_path_factory) -> Path:
+    """The full-size replica: 4,083 images with the real fractured ids, sizes and split."""
+    return write_release(full_spec(), tmp_path_factory.mktemp("replica"))
+
+
+@pytest.fixture(scope="session")
+def full_audit(full_replica) -> AuditResult:
+    return run_audit(full_replica)
+
+
+@pytest.fixture
+def replica_copy(full_replica, tmp_path) -> Path:
+    """A copy of the full-size replica to plant one defect in."""
+    return clone_release(full_replica, tmp_path)
+
+
+@pytest.fixture
+def sample_copy(sample_root, tmp_path) -> Path:
+    return clone_release(sample_root, tmp_path)

@@ -1,0 +1,30 @@
+"""Small helpers the tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from fracqa.model import AuditResult, Finding
+
+
+def findings_of(result: AuditResult, code: str) -> list[Finding]:
+    return [f for f in result.findings if f.rule == code]
+
+
+def codes(result: AuditResult) -> set[str]:
+    return {f.rule for f in result.findings}
+
+
+def labels(root: Path) -> pd.DataFrame:
+    """dataset.csv of a fixture tree, as integers where it can."""
+    return pd.read_csv(root / "dataset.csv", encoding="utf-8-sig")
+
+
+def image_with(root: Path, **flags: int) -> str:
+    """The first image whose labels have the given values (e.g. fractured=0, mixed=0)."""
+    table = labels(root)
+    for column, value in flags.items():
+        table = table[table[column] == value]
+    return str(table["image_id"].iloc[len(table) // 2])

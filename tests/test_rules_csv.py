@@ -1,0 +1,174 @@
+"""CSV rules: each defect planted in a copy of the full-size replica is reported, naming the
+planted image, at the rule's severity; harmless variations raise nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures import defects
+from fracqa.audit import run_audit
+from tests.helpers import codes, findings_of, image_with
+
+
+def _set(column: str, value: str, **where: int):
+    def plant(root: Path) -> str:
+        return defects.set_csv_value(root, image_with(root, **where), column, value)
+
+    return plant
+
+
+def _clear_regions(root: Path) -> str:
+    image_id = image_with(root, mixed=0, hand=1)
+    defects.set_csv_value(root, image_id, "hand", 0)
+    return image_id
+
+
+def _clear_views(root: Path) -> str:
+    image_id = image_with(root, frontal=1, lateral=0, oblique=0)
+    defects.set_csv_value(root, image_id, "frontal", 0)
+    return image_id
+
+
+def _bad_id(root: Path) -> str:
+    old = image_with(root, fractured=0)
+    defects.rename_csv_image_id(root, old, "IMG19.jpg")
+    return "IMG19.jpg"
+
+
+def _ragged_row(root: Path) -> str:
+    image_id = image_with(root, fractured=0)
+    text = (root / "dataset.csv").read_text()
+    row = next(line for line in text.splitlines() if line.startswith(image_id))
+    (root / "dataset.csv").write_text(text.replace(row, row + ",1"))
+    return image_id
+
+
+PLANTED = {
+    "flag 2": (_set("leg", "2", fractured=0), "CSV006", "error"),
+    "flag empty": (_set("hardware", "", fractured=1), "CSV006", "error"),
+    "flag word": (_set("frontal", "yes", fractured=0), "CSV006", "error"),
+    "count 7": (_set("fracture_count", "7", fractured=1), "CSV007", "error"),
+    "count negative": (_set("fracture_count", "-1", fractured=0), "CSV007", "error"),
+    "count fraction": (_set("fracture_count", "1.5", fractured=1), "CSV007", "error"),
+    "count text": (_set("fracture_count", "two", fractured=1), "CSV007", "error"),
+    "fractured without count": (_set("fracture_count", "0", fractured=1), "CSV008", "error"),
+    "count without fractured": (_set("fracture_count", "1", fractured=0), "CSV008", "error"),
+    "no region": (_clear_regions, "CSV009", "warning"),
+    "mixed on one region": (_set("mixed", "1", mixed=0), "CSV010", "warning"),
+    "mixed off on two regions": (_set("mixed", "0", mixed=1), "CSV010", "warning"),
+    "no view": (_clear_views, "CSV011", "warning"),
+    "malformed id": (_bad_id, "CSV004", "error"),
+    "duplicate row": (
+        lambda root: defects.duplicate_csv_row(root, image_with(root, fractured=1)),
+        "CSV005",
+        "error",
+    ),
+    "ragged row": (_ragged_row, "CSV012", "error"),
+}
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_csv_defect_is_reported_naming_the_image(case, replica_copy):
+    plant, code, severity = PLANTED[case]
+    image_id = plant(replica_copy)
+    result = run_audit(replica_copy)
+    found = findings_of(result, code)
+    assert [f.image_id for f in found] == [image_id], result.findings
+    assert found[0].severity.value == severity
+    assert found[0].file == "dataset.csv"
+    assert found[0].location.startswith("line ")
+    assert result.gates("error") == (severity == "error")
+
+
+def test_line_numbers_point_at_the_row(replica_copy):
+    image_id = image_with(replica_copy, fractured=0)
+    defects.set_csv_value(replica_copy, image_id, "hip", "9")
+    lines = (replica_copy / "dataset.csv").read_text().splitlines()
+    expected = next(n for n, line in enumerate(lines, start=1) if line.startswith(image_id))
+    [finding] = findings_of(run_audit(replica_copy), "CSV006")
+    assert finding.location == f"line {expected}"
+    assert finding.details == {"column": "hip", "value": "9", "line": expected}
+
+
+def test_every_failing_cell_is_reported_not_just_the_first(replica_copy):
+    planted = [image_with(replica_copy, fractured=0, hand=h) for h in (0, 1)]
+    for image_id in planted:
+        defects.set_csv_value(replica_copy, image_id, "multiscan", "3")
+    found = findings_of(run_audit(replica_copy), "CSV006")
+    assert sorted(f.image_id for f in found) == sorted(planted)
+
+
+@pytest.mark.parametrize(
+    ("plant", "message"),
+    [
+        (lambda root: defects.drop_csv_column(root, "hip"), "'hip' is missing"),
+        (lambda root: defects.add_csv_column(root, "notes", "x"), "'notes' is not"),
+    ],
+    ids=["missing column", "extra column"],
+)
+def test_column_defects_are_one_finding_each(plant, message, replica_copy):
+    plant(replica_copy)
+    [finding] = findings_of(run_audit(replica_copy), "CSV002")
+    assert message in finding.message
+    assert finding.severity.value == "error"
+
+
+def test_a_missing_column_does_not_stop_the_other_checks(replica_copy):
+    defects.drop_csv_column(replica_copy, "mixed")
+    image_id = image_with(replica_copy, fractured=0)
+    defects.set_csv_value(replica_copy, image_id, "leg", "5")
+    result = run_audit(replica_copy)
+    assert [f.image_id for f in findings_of(result, "CSV006")] == [image_id]
+    assert not findings_of(result, "CSV010")
+
+
+def test_repeated_header_column_is_reported(replica_copy):
+    text = (replica_copy / "dataset.csv").read_text().splitlines()
+    text = [line + ",0" for line in text]
+    text[0] = text[0].removesuffix(",0") + ",hand"
+    (replica_copy / "dataset.csv").write_text("\n".join(text) + "\n")
+    found = findings_of(run_audit(replica_copy), "CSV002")
+    assert len(found) == 1 and "appears twice" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("plant", "words"),
+    [
+        (defects.write_garbage_csv, "binary"),
+        (defects.write_headerless_csv, "no header"),
+        (lambda root: (root / "dataset.csv").write_bytes(b""), "no rows"),
+        (lambda root: (root / "dataset.csv").write_bytes("image_id\nIMG\xe9".encode("latin-1")),
+         "not UTF-8"),
+        (lambda root: (root / "dataset.csv").write_text("image_id,hand\n"), "no rows"),
+    ],
+    ids=["binary garbage", "no header", "empty file", "latin-1", "header only"],
+)  # fmt: skip
+def test_unreadable_csv_is_one_finding_and_the_rest_still_runs(plant, words, replica_copy):
+    deleted = defects.delete_image(replica_copy, image_with(replica_copy, fractured=1))
+    png = defects.replace_with_png(replica_copy, image_with(replica_copy, fractured=0))
+    plant(replica_copy)
+    result = run_audit(replica_copy)
+    [finding] = findings_of(result, "CSV001")
+    assert words in finding.message
+    assert result.gates("error")
+    assert "LAY001" not in codes(result)
+    assert deleted not in {f.image_id for f in result.findings}  # no labels: nothing to miss
+    assert not findings_of(result, "IMG003")  # and no image is called an orphan
+    assert [f.image_id for f in findings_of(result, "IMG005")] == [png]
+
+
+def test_byte_order_mark_and_crlf_add_nothing(replica_copy):
+    defects.rewrite_csv_with_bom_crlf(replica_copy)
+    assert (replica_copy / "dataset.csv").read_bytes().startswith(b"\xef\xbb\xbfimage_id")
+    assert b"\r\n" in (replica_copy / "dataset.csv").read_bytes()
+    assert run_audit(replica_copy).findings == []
+
+
+def test_stray_whitespace_and_blank_lines_add_nothing(sample_copy):
+    path = sample_copy / "dataset.csv"
+    lines = path.read_text().splitlines()
+    padded = [", ".join(f" {cell}" for cell in line.split(",")) for line in lines]
+    path.write_text("\n".join([padded[0], "", *padded[1:]]) + "\n\n\n  \n")
+    assert run_audit(sample_copy).findings == []
