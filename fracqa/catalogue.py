@@ -10,7 +10,15 @@ from fracqa.model import FAMILIES, PREFIX_OF_FAMILY, Hit, Rule, Severity
 _RULES: dict[str, Rule] = {}
 
 # The modules whose import registers rules, in the order their families are reported.
-_CHECK_MODULES = ("fracqa.checks.layout", "fracqa.checks.csv", "fracqa.checks.images")
+_CHECK_MODULES = (
+    "fracqa.checks.layout",
+    "fracqa.checks.csv",
+    "fracqa.checks.images",
+    "fracqa.checks.annotation_structure",
+    "fracqa.checks.annotation_counts",
+    "fracqa.checks.annotation_geometry",
+    "fracqa.checks.annotation_agreement",
+)
 
 
 def rule(code: str, name: str, family: str, severity: str, title: str):

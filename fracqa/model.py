@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -96,10 +97,10 @@ class Finding:
             family=rule.family,
             severity=rule.severity,
             message=hit.message,
-            image_id=hit.image_id,
-            file=hit.file,
-            location=hit.location,
-            details=dict(hit.details),
+            image_id=_text(hit.image_id),
+            file=_text(hit.file),
+            location=_text(hit.location),
+            details=plain(hit.details),
         )
 
     def sort_key(self) -> tuple:
@@ -124,6 +125,26 @@ class Finding:
             "location": self.location,
             "details": self.details,
         }
+
+
+def _text(value: Any) -> str | None:
+    """A string field of a finding; the tables' missing values (None, NaN) become None."""
+    return value if isinstance(value, str) else None
+
+
+def plain(value: Any) -> Any:
+    """Evidence as plain JSON values: numpy scalars unwrapped, NaN and infinities as None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 @dataclass

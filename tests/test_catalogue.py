@@ -41,6 +41,6 @@ def test_full_replica_counts(full_audit):
 
 
 def test_selectors_match_codes_prefixes_and_names():
-    assert [r.code for r in select_rules(["CSV00"], ["csv-unreadable"])][:2] == ["CSV002", "CSV004"]
+    assert [r.code for r in select_rules(["CSV00"], ["csv-unreadable"])][:2] == ["CSV002", "CSV003"]
     assert all(r.family == "layout" for r in select_rules(["lay"]))
     assert not any(r.family == "images" for r in select_rules(ignore=["IMG"]))

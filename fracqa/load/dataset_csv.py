@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fracqa.load.files import Unreadable, read_document
 from fracqa.model import Hit
 
 REGIONS = ("hand", "leg", "hip", "shoulder")
@@ -90,10 +91,9 @@ def read_dataset_csv(path: Path, file: str = "dataset.csv") -> DatasetCsv:
 
 def _decode(path: Path, table: DatasetCsv) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        table.problem("CSV001", f"{table.file} cannot be read: {error.strerror}")
+        data = read_document(path)
+    except Unreadable as error:
+        table.problem("CSV001", f"{table.file} {error}")
         return None
     data = data.removeprefix(_BOM)
     if b"\x00" in data:

@@ -25,11 +25,4 @@ def to_dict(result: AuditResult) -> dict:
 
 
 def render(result: AuditResult) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, default=_plain) + "\n"
-
-
-def _plain(value):
-    """numpy and pandas scalars that rule details may carry, as plain JSON values."""
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+    return json.dumps(to_dict(result), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,53 @@
+"""Issue 3's budget: loading and checking every annotation of the full-size replica (COCO,
+VGG, YOLO, VOC and the ANN/CSV003 rules) takes under 2 s on the 2-core CI machine.
+
+    python -m benchmarks.annotations [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+from benchmarks.replica import full_replica
+from fracqa.audit import _apply
+from fracqa.catalogue import all_rules
+from fracqa.layout import locate
+from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
+from fracqa.load.images import inventory
+from fracqa.release import Release, load_annotations, real_sizes
+
+BUDGET_SECONDS = 2.0
+
+
+def once(root) -> tuple[float, int, int]:
+    layout = locate(root)
+    images = inventory(layout)  # not timed: the image scan is budgeted separately
+    table = read_dataset_csv(layout.dataset_csv)
+    rules = [r for r in all_rules() if r.family == "annotations" or r.code == "CSV003"]
+    started = time.perf_counter()
+    annotations = load_annotations(layout, real_sizes(images))
+    release = Release(layout, table, typed_meta(table.rows), images, annotations)
+    findings = [f for rule in rules for f in _apply(rule, release)]
+    return time.perf_counter() - started, len(annotations.instances), len(findings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    root = full_replica()
+    runs = [once(root) for _ in range(args.repeat)]
+    seconds = [r[0] for r in runs]
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
+          f"{platform.python_version()}")  # fmt: skip
+    print(f"instances loaded: {runs[0][1]} (4 formats), findings: {runs[0][2]}")
+    print(f"annotations load + check: median {statistics.median(seconds):.2f} s, "
+          f"max {max(seconds):.2f} s over {len(seconds)} runs (budget {BUDGET_SECONDS:.1f} s)")
+    print("PASS" if max(seconds) < BUDGET_SECONDS else "FAIL")
+
+
+if __name__ == "__main__":
+    main()

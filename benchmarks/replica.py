@@ -1,0 +1,23 @@
+"""Where the benchmarks find (or build, once) the full-size replica."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from fixtures.spec import full_spec
+from fixtures.writer import write_release
+
+
+def full_replica(scale: int = 1) -> Path:
+    """The full-size replica at `scale`, built under $FRACQA_BENCH_DIR (or the temp folder) on
+    first use and reused afterwards."""
+    base = Path(os.environ.get("FRACQA_BENCH_DIR", Path(tempfile.gettempdir()) / "fracqa-bench"))
+    parent = base / f"replica-x{scale}"
+    root = parent / "FracAtlas"
+    if not (root / "dataset.csv").is_file():
+        parent.mkdir(parents=True, exist_ok=True)
+        print(f"building the x{scale} replica in {parent} ...", flush=True)
+        write_release(full_spec(scale=scale), parent)
+    return root

@@ -1,0 +1,76 @@
+"""Facts about the release that several annotation rules share, each computed once."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fracqa.load.annotation_table import FORMAT_LABEL
+from fracqa.release import Release, real_sizes
+
+FORMATS = tuple(FORMAT_LABEL)
+
+
+def sizes(release: Release) -> dict[str, tuple[int, int]]:
+    """image_id -> the real (width, height) read from the image's header."""
+    return release.derived("real-sizes", lambda: real_sizes(release.images))
+
+
+def labels(release: Release) -> pd.DataFrame:
+    """The readable labels: image_id (unique), fractured, fracture_count, line."""
+    def compute():
+        meta = release.meta.dropna(subset=["image_id", "fractured", "fracture_count"])
+        meta = meta[meta["fractured"].isin([0, 1]) & meta["fracture_count"].between(0, 99)]
+        return meta.drop_duplicates("image_id").set_index("image_id", drop=False)
+
+    return release.derived("readable-labels", compute)
+
+
+def release_images(release: Release) -> set[str]:
+    """The ids of the .jpg files in the two class folders."""
+    images = release.images
+    in_class = images["folder"].isin(["fractured", "non_fractured"])
+    return set(images.loc[in_class, "image_id"])
+
+
+def instances(
+    release: Release, fmt: str | None = None, readable: bool = False, boxed: bool = False
+) -> pd.DataFrame:
+    """Annotated instances: of one format if asked, only well-formed ones if `readable`, only
+    those with a pixel box if `boxed` (a YOLO box has none when its image's size is unknown)."""
+    table = release.annotations.instances
+    if fmt:
+        table = table[table["format"] == fmt]
+    if readable or boxed:
+        table = table[~table["malformed"].astype(bool)]
+    if boxed:
+        table = table[table["x0"].notna()]
+    return table
+
+
+def box(row) -> list[float]:
+    """The box of an instance as [x0, y0, x1, y1], corners in order, rounded for evidence."""
+    x0, x1 = sorted((row.x0, row.x1))
+    y0, y1 = sorted((row.y0, row.y1))
+    return [round(float(v), 2) for v in (x0, y0, x1, y1)]
+
+
+def polygon_points(row) -> list[list[float]] | None:
+    """The instance's first polygon ring as [[x, y], ...], for the report to draw."""
+    if not row.rings:
+        return None
+    return [[round(float(x), 2), round(float(y), 2)] for x, y in row.rings[0]]
+
+
+def label(fmt: str) -> str:
+    return FORMAT_LABEL[fmt]
+
+
+def evidence(row) -> dict:
+    """What a finding about one instance carries in its details."""
+    details = {"format": row.format, "location": row.location}
+    if pd.notna(row.x0):
+        details["box"] = box(row)
+    points = polygon_points(row)
+    if points is not None:
+        details["polygon"] = points
+    return details

@@ -1,0 +1,115 @@
+"""The shape every annotation loader fills: instances, per-image entries, and problems.
+
+`instances` has one row per annotated instance per format: format, image_id, instance (its
+order within the image and format), file and location (where it is written), the box as pixel
+corners x0, y0, x1, y1 as written (not reordered), the polygon's rings and shapely geometry
+where the format has one, and `malformed` for an entry that could not be read but still counts.
+`entries` has one row per image a format speaks of: a COCO image, a VGG entry, a YOLO or VOC
+file, with the size and file name it states.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from fracqa.model import Hit
+
+INSTANCE_COLUMNS = (
+    "format", "image_id", "instance", "file", "location", "x0", "y0", "x1", "y1", "rings",
+    "polygon", "malformed", "extra",
+)  # fmt: skip
+ENTRY_COLUMNS = ("format", "image_id", "file", "location", "width", "height", "filename", "extra")
+FORMAT_LABEL = {"coco": "COCO", "vgg": "VGG", "yolo": "YOLO", "voc": "VOC"}
+
+
+@dataclass
+class FormatSource:
+    """What one format's loader read from its folder."""
+
+    fmt: str
+    present: bool = True  # the format's folder exists
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[tuple[str, Hit]] = field(default_factory=list)
+    classes: list[dict[str, Any]] = field(default_factory=list)  # COCO categories, YOLO classes
+    broken_files: set[str] = field(default_factory=set)  # release-wide files that failed to parse
+    unreadable_images: set[str] = field(default_factory=set)  # images whose own file failed
+
+    def problem(self, code: str, message: str, file: str, location: str | None = None,
+                image_id: str | None = None, **details) -> None:  # fmt: skip
+        self.problems.append((code, Hit(message, image_id, file, location, details)))
+
+    def add_instance(self, image_id, file, location, box=None, rings=None, malformed=False,
+                     **extra) -> None:  # fmt: skip
+        x0, y0, x1, y1 = box if box is not None else (math.nan,) * 4
+        self.instances.append(
+            {
+                "format": self.fmt, "image_id": image_id, "instance": 0, "file": file,
+                "location": location, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
+                "rings": rings, "polygon": geometry(rings), "malformed": malformed,
+                "extra": extra,
+            }
+        )  # fmt: skip
+
+    def add_entry(self, image_id, file, location=None, width=None, height=None, filename=None,
+                  **extra) -> None:  # fmt: skip
+        self.entries.append(
+            {
+                "format": self.fmt, "image_id": image_id, "file": file, "location": location,
+                "width": width, "height": height, "filename": filename, "extra": extra,
+            }
+        )  # fmt: skip
+
+
+def geometry(rings: list[list[tuple[float, float]]] | None):
+    """The shapely geometry of polygon rings (None when no ring has three points)."""
+    if not rings:
+        return None
+    polygons = [shapely.Polygon(ring) for ring in rings if len(ring) >= 3]
+    if not polygons:
+        return None
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+def number(value: Any) -> float | None:
+    """A finite number from JSON/XML/text, or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+@dataclass
+class Annotations:
+    """Every format's instances and entries in two tables, and what could not be read."""
+
+    instances: pd.DataFrame
+    entries: pd.DataFrame
+    sources: dict[str, FormatSource]
+
+    @classmethod
+    def of(cls, sources: list[FormatSource]) -> Annotations:
+        instances = pd.DataFrame(
+            [row for s in sources for row in s.instances], columns=INSTANCE_COLUMNS
+        )
+        instances["instance"] = instances.groupby(["format", "image_id"], dropna=False).cumcount()
+        entries = pd.DataFrame([row for s in sources for row in s.entries], columns=ENTRY_COLUMNS)
+        return cls(instances, entries, {s.fmt: s for s in sources})
+
+    def problems(self, code: str):
+        for source in self.sources.values():
+            yield from (hit for problem_code, hit in source.problems if problem_code == code)
+
+    def readable(self, fmt: str) -> bool:
+        """The format's folder exists and none of its release-wide files failed to parse, so
+        that an image it does not mention is really not annotated in it."""
+        source = self.sources.get(fmt)
+        return bool(source and source.present and not source.broken_files)

@@ -1,0 +1,164 @@
+"""COCO JSON: every .json in Annotations/COCO JSON, indexed with pycocotools.
+
+Entries that lack a required key or carry the wrong type are problems (ANN002) and are left
+out of the index; an annotation that cannot be read still counts towards its image's instances.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+from pycocotools.coco import COCO
+
+from fracqa.load.annotation_table import FormatSource, number
+from fracqa.load.files import Unreadable, read_text
+
+
+def load_coco(folder: Path | None, relative) -> FormatSource:
+    source = FormatSource("coco", present=folder is not None)
+    for path in sorted(folder.glob("*.json")) if folder else []:
+        _load_file(path, relative(path), source)
+    return source
+
+
+def _load_file(path: Path, file: str, source: FormatSource) -> None:
+    document = _parse(path, file, source)
+    if document is None:
+        return
+    images = _images(document["images"], file, source)
+    annotations = _annotations(document["annotations"], file, source)
+    categories = _categories(document["categories"], file, source)
+    index = _index(images, annotations, categories)
+    names = {coco_id: image["file_name"] for coco_id, image in index.imgs.items()}
+    for annotation in annotations:
+        _add_annotation(annotation, names, file, source)
+
+
+def _index(images: list[dict], annotations: list[dict], categories: list[dict]) -> COCO:
+    """The pycocotools index of the readable entries."""
+    index = COCO()
+    index.dataset = {"images": images, "annotations": annotations, "categories": categories}
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
+        index.createIndex()
+    return index
+
+
+def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
+    try:
+        document = json.loads(read_text(path))
+    except Unreadable as error:
+        source.problem("ANN001", f"{file} {error}", file)
+    except json.JSONDecodeError as error:
+        source.problem(
+            "ANN001",
+            f"{file} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})",
+            file,
+            f"line {error.lineno}",
+        )
+    else:
+        lists = document if isinstance(document, dict) else {}
+        missing = [k for k in ("images", "annotations", "categories")
+                   if not isinstance(lists.get(k), list)]  # fmt: skip
+        if not missing:
+            return document
+        source.problem(
+            "ANN001", f"{file} is not a COCO document: no {', '.join(missing)} list", file
+        )
+    source.broken_files.add(file)
+    return None
+
+
+def _images(images: list, file: str, source: FormatSource) -> list[dict]:
+    readable = []
+    for position, image in enumerate(images):
+        location = f"images[{position}]"
+        fields = _fields(image, {"id": int, "file_name": str, "width": int, "height": int})
+        if isinstance(fields, str):
+            source.problem("ANN002", f"COCO image entry {location} {fields}", file, location)
+            continue
+        source.add_entry(
+            fields["file_name"], file, f"image id {fields['id']}", fields["width"],
+            fields["height"], fields["file_name"], coco_id=fields["id"],
+        )  # fmt: skip
+        readable.append(fields)
+    return readable
+
+
+def _categories(categories: list, file: str, source: FormatSource) -> list[dict]:
+    readable = []
+    for position, category in enumerate(categories):
+        fields = _fields(category, {"id": int, "name": str})
+        if isinstance(fields, str):
+            location = f"categories[{position}]"
+            source.problem("ANN002", f"COCO category {location} {fields}", file, location)
+            continue
+        readable.append(fields)
+    source.classes.extend({"file": file, "id": c["id"], "name": c["name"]} for c in readable)
+    return readable
+
+
+def _annotations(annotations: list, file: str, source: FormatSource) -> list[dict]:
+    """The annotations that have an integer id and image_id."""
+    readable = []
+    for position, annotation in enumerate(annotations):
+        fields = _fields(annotation, {"id": int, "image_id": int})
+        if isinstance(fields, str):
+            location = f"annotations[{position}]"
+            source.problem("ANN002", f"COCO annotation {location} {fields}", file, location)
+            continue
+        readable.append({**annotation, "id": fields["id"], "image_id": fields["image_id"]})
+    return readable
+
+
+def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSource) -> None:
+    image_id = names.get(annotation["image_id"])
+    location = f"annotation id {annotation['id']}"
+    box, rings, trouble = _geometry(annotation)
+    if trouble:
+        source.problem("ANN002", f"COCO {location} {trouble}", file, location, image_id)
+    source.add_instance(
+        image_id, file, location, box, rings, malformed=bool(trouble),
+        ann_id=annotation["id"], coco_image_id=annotation["image_id"],
+        category_id=annotation.get("category_id"), area=number(annotation.get("area")),
+    )  # fmt: skip
+
+
+def _geometry(annotation: dict):
+    """The box (corners), the polygon rings, and what is wrong with them, if anything."""
+    bbox = annotation.get("bbox")
+    values = [number(v) for v in bbox] if isinstance(bbox, list) else []
+    if len(values) != 4 or None in values:
+        return None, None, f"has no bbox of four numbers (bbox is {json.dumps(bbox)[:60]})"
+    x, y, w, h = values
+    segmentation = annotation.get("segmentation")
+    if isinstance(segmentation, dict):  # run-length encoded mask: no polygon to compare
+        return (x, y, x + w, y + h), None, None
+    if not isinstance(segmentation, list) or not all(isinstance(r, list) for r in segmentation):
+        return (x, y, x + w, y + h), None, "has no polygon segmentation"
+    rings = []
+    for ring in segmentation:
+        coordinates = [number(v) for v in ring]
+        if None in coordinates or len(coordinates) % 2:
+            return (x, y, x + w, y + h), None, "has a polygon with non-numeric or odd coordinates"
+        rings.append(list(zip(coordinates[0::2], coordinates[1::2], strict=True)))
+    return (x, y, x + w, y + h), rings, None
+
+
+def _fields(entry, wanted: dict[str, type]) -> dict | str:
+    """The entry's wanted keys, or a description of the first one missing or mistyped."""
+    if not isinstance(entry, dict):
+        return "is not an object"
+    for key, kind in wanted.items():
+        value = entry.get(key)
+        if key not in entry:
+            return f"has no {key!r}"
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            if isinstance(value, float) and value.is_integer():
+                continue
+            return f"has {key!r} = {json.dumps(value)[:40]}, not an integer"
+        if kind is str and not isinstance(value, str):
+            return f"has {key!r} = {json.dumps(value)[:40]}, not a string"
+    return {key: (int(entry[key]) if kind is int else entry[key]) for key, kind in wanted.items()}

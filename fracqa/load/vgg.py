@@ -1,0 +1,91 @@
+"""VGG JSON (VIA project files): every .json in Annotations/VGG JSON, one entry per image."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fracqa.load.annotation_table import FormatSource, number
+from fracqa.load.files import Unreadable, read_text
+
+
+def load_vgg(folder: Path | None, relative) -> FormatSource:
+    source = FormatSource("vgg", present=folder is not None)
+    for path in sorted(folder.glob("*.json")) if folder else []:
+        _load_file(path, relative(path), source)
+    return source
+
+
+def _load_file(path: Path, file: str, source: FormatSource) -> None:
+    try:
+        document = json.loads(read_text(path))
+    except (Unreadable, json.JSONDecodeError) as error:
+        source.problem("ANN001", f"{file} {_why(error)}", file)
+        source.broken_files.add(file)
+        return
+    if isinstance(document, dict) and isinstance(document.get("_via_img_metadata"), dict):
+        document = document["_via_img_metadata"]  # a whole VIA project, not just its images
+    if not isinstance(document, dict):
+        source.problem("ANN001", f"{file} is not a VGG (VIA) document: not an object", file)
+        source.broken_files.add(file)
+        return
+    for key, entry in document.items():
+        _load_entry(key, entry, file, source)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+    return str(error)
+
+
+def _load_entry(key: str, entry, file: str, source: FormatSource) -> None:
+    location = f"entry {key!r}"
+    if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
+        source.problem("ANN002", f"VGG {location} has no filename", file, location)
+        return
+    image_id = entry["filename"]
+    source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"))
+    regions = entry.get("regions", [])
+    if isinstance(regions, dict):  # VIA 1 keeps regions in an object keyed by position
+        regions = list(regions.values())
+    if not isinstance(regions, list):
+        source.problem("ANN002", f"VGG {location} has no list of regions", file, location,
+                       image_id)  # fmt: skip
+        return
+    for position, region in enumerate(regions):
+        _load_region(region, image_id, file, f"{location} region {position}", source)
+
+
+def _load_region(region, image_id: str, file: str, location: str, source: FormatSource) -> None:
+    shape = region.get("shape_attributes") if isinstance(region, dict) else None
+    shape = shape if isinstance(shape, dict) else {}
+    if shape.get("name") in ("polygon", "polyline"):
+        xs, ys = shape.get("all_points_x"), shape.get("all_points_y")
+        points = _points(xs, ys)
+        if points is not None:
+            box = _bounds(points)
+            source.add_instance(image_id, file, location, box, [points])
+            return
+    elif shape.get("name") == "rect":
+        x, y, w, h = (number(shape.get(k)) for k in ("x", "y", "width", "height"))
+        if None not in (x, y, w, h):
+            source.add_instance(image_id, file, location, (x, y, x + w, y + h))
+            return
+    source.problem("ANN002", f"VGG {location} has no readable polygon or rectangle", file,
+                   location, image_id)  # fmt: skip
+    source.add_instance(image_id, file, location, malformed=True)
+
+
+def _points(xs, ys) -> list[tuple[float, float]] | None:
+    if not isinstance(xs, list) or not isinstance(ys, list) or len(xs) != len(ys):
+        return None
+    points = [(number(x), number(y)) for x, y in zip(xs, ys, strict=True)]
+    return None if any(None in p for p in points) else points
+
+
+def _bounds(points: list[tuple[float, float]]) -> tuple[float, float, float, float] | None:
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)

@@ -1,0 +1,61 @@
+"""PASCAL VOC: one .xml per image, parsed with defusedxml (entity declarations are refused)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as SafeTree
+from defusedxml import DefusedXmlException
+
+from fracqa.load.annotation_table import FormatSource, number
+from fracqa.load.files import Unreadable, read_document
+
+
+def load_voc(folder: Path | None, relative) -> FormatSource:
+    source = FormatSource("voc", present=folder is not None)
+    for path in sorted(folder.glob("*.xml")) if folder else []:
+        _load_file(path, relative(path), f"{path.stem}.jpg", source)
+    return source
+
+
+def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> None:
+    try:
+        root = SafeTree.fromstring(read_document(path))
+    except (Unreadable, ParseError, DefusedXmlException) as error:
+        source.problem("ANN001", f"{file} {_why(error)}", file, image_id=image_id)
+        source.unreadable_images.add(image_id)
+        return
+    if root.tag != "annotation":
+        source.problem("ANN001", f"{file} is not a VOC annotation (root <{root.tag}>)", file,
+                       image_id=image_id)  # fmt: skip
+        source.unreadable_images.add(image_id)
+        return
+    width, height = number(root.findtext("size/width")), number(root.findtext("size/height"))
+    source.add_entry(
+        image_id, file, None, width, height, (root.findtext("filename") or "").strip(),
+        path=(root.findtext("path") or "").strip(),
+    )  # fmt: skip
+    for position, element in enumerate(root.findall("object"), start=1):
+        _load_object(element, position, image_id, file, source)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, DefusedXmlException):
+        return f"is refused: it declares XML entities ({type(error).__name__})"
+    if isinstance(error, ParseError):
+        return f"is not well-formed XML ({error})"
+    return str(error)
+
+
+def _load_object(element: Element, position: int, image_id: str, file: str,
+                 source: FormatSource) -> None:  # fmt: skip
+    location = f"object {position}"
+    corners = [number(element.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")]
+    name = (element.findtext("name") or "").strip()
+    if None in corners:
+        source.problem("ANN002", f"{file} {location} has no numeric bndbox", file, location,
+                       image_id)  # fmt: skip
+        source.add_instance(image_id, file, location, malformed=True, name=name)
+        return
+    source.add_instance(image_id, file, location, tuple(corners), name=name)

@@ -1,0 +1,212 @@
+"""ANN rules and CSV003: every annotation defect planted in a copy of the full-size replica is
+reported naming the image; the replica's own rounding and absent negative files raise nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixtures import defects
+from fixtures import defects_annotations as plant
+from fracqa.audit import run_audit
+from fracqa.cli import main
+from tests.helpers import codes, findings_of, image_with
+
+
+def _one(root: Path) -> str:
+    """A fractured image with one instance, not square (so its size can be swapped)."""
+    return image_with(root, fractured=1, fracture_count=1)
+
+
+def _several(root: Path) -> str:
+    return image_with(root, fractured=1, fracture_count=2)
+
+
+def _negative(root: Path) -> str:
+    return image_with(root, fractured=0)
+
+
+def _edit_coco(root: Path, edit) -> None:
+    document = plant.read_coco(root)
+    edit(document)
+    plant.write_coco(root, document)
+
+
+def _coco_without_bbox(root: Path) -> str:
+    image_id = _one(root)
+    _edit_coco(root, lambda d: plant.coco_annotations(d, image_id)[0].pop("bbox"))
+    return image_id
+
+
+def _rename_category(root: Path) -> None:
+    _edit_coco(root, lambda d: d["categories"][0].update(name="fracture"))
+
+
+def _escaping_file_name(root: Path) -> None:
+    image_id = _one(root)
+    _edit_coco(root, lambda d: plant.coco_image(d, image_id).update(
+        file_name="../../../../etc/passwd"))  # fmt: skip
+
+
+def _yolo_for_unknown_image(root: Path) -> str:
+    (plant.yolo_path(root, "IMG0099999.jpg")).write_text("0 0.5 0.5 0.1 0.1\n")
+    return "IMG0099999.jpg"
+
+
+def _yolo_text_value(root: Path) -> str:
+    image_id = _one(root)
+    lines = plant.read_yolo(root, image_id)
+    lines[0][2] = "nan"
+    plant.write_yolo(root, image_id, lines)
+    return image_id
+
+
+def _voc_entity_bomb(root: Path) -> str:
+    image_id = _one(root)
+    entities = "".join(f'<!ENTITY e{i} "&e{i - 1};&e{i - 1};">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE annotation [<!ENTITY e0 "laugh">{entities}]>'
+            "<annotation><filename>&e9;</filename></annotation>")  # fmt: skip
+    defects.replace_file(plant.voc_path(root, image_id), bomb.encode())
+    return image_id
+
+
+def _remove_classes_txt(root: Path) -> None:
+    (plant.yolo_path(root, "classes.jpg").parent / "classes.txt").unlink()
+
+
+# case -> (planter returning the image it names (None: no single image), rule, severity)
+PLANTED = {
+    "instance removed from COCO": (lambda r: plant.remove_instance(r, _several(r), "coco"),
+                                   "CSV003", "error"),
+    "instance removed from VGG": (lambda r: plant.remove_instance(r, _several(r), "vgg"),
+                                  "CSV003", "error"),
+    "instance removed from YOLO": (lambda r: plant.remove_instance(r, _several(r), "yolo"),
+                                   "CSV003", "error"),
+    "VOC object removed": (lambda r: plant.remove_voc_object(r, _one(r)), "CSV003", "error"),
+    "COCO bbox shifted 40 px": (lambda r: plant.shift_coco_bbox(r, _one(r)), "ANN016", "error"),
+    "2-point polygon": (lambda r: plant.coco_two_point_polygon(r, _one(r)), "ANN011", "error"),
+    "bow-tie polygon": (lambda r: plant.coco_bowtie_polygon(r, _one(r)), "ANN012", "error"),
+    "vertex outside the image": (lambda r: plant.coco_vertex_outside(r, _one(r)), "ANN013",
+                                 "error"),
+    "COCO width and height swapped": (lambda r: plant.swap_coco_size(r, _one(r)), "ANN007",
+                                      "error"),
+    "COCO annotation on a non-fractured image": (
+        lambda r: plant.add_coco_annotation_to(r, _negative(r)), "ANN009", "error"),
+    "annotation pointing to a missing image id": (plant.coco_annotation_missing_image, "ANN004",
+                                                  "error"),
+    "duplicated annotation id": (lambda r: plant.duplicate_coco_annotation_id(r, _one(r)),
+                                 "ANN005", "error"),
+    "unknown category id": (lambda r: plant.unknown_coco_category(r, _one(r)), "ANN003", "error"),
+    "COCO categories renamed": (_rename_category, "ANN003", "error"),
+    "COCO annotation without bbox": (_coco_without_bbox, "ANN002", "error"),
+    "COCO file_name leaving the root": (_escaping_file_name, "ANN006", "error"),
+    "YOLO file of a fractured image deleted": (lambda r: plant.delete_yolo_file(r, _one(r)),
+                                               "ANN010", "error"),
+    "YOLO box moved by 0.12": (lambda r: plant.move_yolo_box(r, _one(r)), "ANN018", "error"),
+    "YOLO width of 1.3": (lambda r: plant.set_yolo_width(r, _one(r)), "ANN015", "error"),
+    "YOLO line with 3 fields": (lambda r: plant.yolo_line_with_fields(r, _one(r)), "ANN002",
+                                "error"),
+    "YOLO value nan": (_yolo_text_value, "ANN002", "error"),
+    "YOLO class 3": (lambda r: plant.set_yolo_class(r, _one(r)), "ANN003", "error"),
+    "YOLO classes.txt missing": (_remove_classes_txt, "ANN003", "error"),
+    "YOLO box on a non-fractured image": (lambda r: plant.add_yolo_box(r, _negative(r)),
+                                          "ANN009", "error"),
+    "YOLO file for no image": (_yolo_for_unknown_image, "ANN006", "error"),
+    "swapped VOC corners": (lambda r: plant.swap_voc_corners(r, _one(r)), "ANN014", "error"),
+    "wrong VOC width": (lambda r: plant.set_voc_width(r, _one(r), 999), "ANN007", "error"),
+    "VOC filename naming another image": (
+        lambda r: plant.voc_filename(r, _one(r), _negative(r)), "ANN008", "error"),
+    "VOC object named otherwise": (lambda r: plant.voc_object_name(r, _one(r)), "ANN003",
+                                   "error"),
+    "VOC object on a non-fractured image": (lambda r: plant.add_voc_object(r, _negative(r)),
+                                            "ANN009", "error"),
+    "unparseable VOC file": (lambda r: plant.corrupt_voc(r, _one(r)), "ANN001", "error"),
+    "VOC entity bomb": (_voc_entity_bomb, "ANN001", "error"),
+    "VGG polygon moved 30 px": (lambda r: plant.move_vgg_polygon(r, _one(r)), "ANN019", "error"),
+    "image missing from the VGG file": (lambda r: plant.remove_from_vgg(r, _one(r)), "ANN010",
+                                        "error"),
+    "COCO area three times too large": (lambda r: plant.scale_coco_area(r, _one(r)), "ANN017",
+                                        "warning"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_annotation_defect_is_reported_naming_the_image(case, replica_copy):
+    planter, code, severity = PLANTED[case]
+    image_id = planter(replica_copy)
+    result = run_audit(replica_copy)
+    assert not [f for f in result.findings if "could not finish" in f.message]
+    found = findings_of(result, code)
+    assert len(found) == 1, result.findings
+    assert found[0].severity.value == severity
+    if image_id:
+        assert found[0].image_id == image_id
+    assert found[0].file, "a finding names the file to open"
+    assert result.gates("error") == (severity == "error")
+
+
+def test_box_disagreement_names_both_files_and_both_boxes(replica_copy):
+    image_id = plant.move_yolo_box(replica_copy, _one(replica_copy))
+    [finding] = findings_of(run_audit(replica_copy), "ANN018")
+    [yolo] = finding.details["others"]
+    assert finding.details["files"] == [finding.file, yolo["file"]]
+    assert finding.file.endswith(".json") and yolo["file"].endswith(f"{image_id[:-4]}.txt")
+    assert finding.details["box"] != yolo["box"] and yolo["iou"] < 0.9
+    assert finding.details["polygon"], "the COCO polygon is carried for the report to draw"
+
+
+def test_count_mismatch_names_the_format_and_both_numbers(replica_copy):
+    image_id = plant.remove_instance(replica_copy, _several(replica_copy), "vgg")
+    [finding] = findings_of(run_audit(replica_copy), "CSV003")
+    assert finding.message == "fracture_count is 2 but VGG has 1 instance"
+    assert finding.details == {"csv": 2, "vgg": 1} and finding.image_id == image_id
+    assert finding.file == "dataset.csv" and finding.location.startswith("line ")
+
+
+def test_truncated_coco_is_one_finding_and_every_other_rule_runs(replica_copy, capsys):
+    plant.truncate_coco_file(replica_copy)
+    moved = plant.move_yolo_box(replica_copy, _one(replica_copy))
+    result = run_audit(replica_copy)
+    [unreadable] = findings_of(result, "ANN001")
+    assert unreadable.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert "not valid JSON" in unreadable.message
+    # YOLO is now compared with VOC, and the drift is still found.
+    [drift] = findings_of(result, "ANN018")
+    assert drift.image_id == moved and drift.file == f"Annotations/YOLO/{moved[:-4]}.txt"
+    assert drift.details["files"][1] == f"Annotations/PASCAL VOC/{moved[:-4]}.xml"
+    assert codes(result) == {"ANN001", "ANN018"}
+    assert main(["audit", str(replica_copy)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_escaping_file_name_is_reported_and_never_read(replica_copy):
+    _escaping_file_name(replica_copy)
+    [finding] = findings_of(run_audit(replica_copy), "ANN006")
+    assert "../../../../etc/passwd" in finding.message
+
+
+def test_one_pixel_of_voc_rounding_raises_nothing(replica_copy):
+    plant.round_voc_box(replica_copy, _one(replica_copy))
+    assert run_audit(replica_copy).findings == []
+
+
+def test_no_yolo_or_voc_files_for_non_fractured_images_raises_nothing(replica_copy):
+    plant.delete_non_fractured_yolo_voc(replica_copy)
+    yolo_files = list(plant.yolo_path(replica_copy, "x.jpg").parent.glob("*.txt"))
+    assert len(yolo_files) == 717 + 1  # the fractured images' files and classes.txt
+    assert run_audit(replica_copy).findings == []
+
+
+def test_a_missing_format_folder_is_reported_once(replica_copy):
+    defects.remove_part(replica_copy, "VGG JSON")
+    result = run_audit(replica_copy)
+    assert codes(result) == {"LAY003"}
+
+
+def test_vgg_project_wrapper_is_accepted(sample_copy):
+    path = plant.vgg_path(sample_copy)
+    document = json.loads(path.read_text())
+    defects.replace_file(path, json.dumps({"_via_img_metadata": document}).encode())
+    assert run_audit(sample_copy).findings == []
