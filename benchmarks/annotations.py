@@ -16,7 +16,9 @@ from fracqa.audit import _apply
 from fracqa.catalogue import all_rules
 from fracqa.layout import locate
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
+from fracqa.load.files import forget_parsed
 from fracqa.load.images import inventory
+from fracqa.load.splits import load_splits
 from fracqa.release import Release, load_annotations, real_sizes
 
 BUDGET_SECONDS = 2.0
@@ -27,9 +29,12 @@ def once(root) -> tuple[float, int, int]:
     images = inventory(layout)  # not timed: the image scan is budgeted separately
     table = read_dataset_csv(layout.dataset_csv)
     rules = [r for r in all_rules() if r.family == "annotations" or r.code == "CSV003"]
+    forget_parsed()
     started = time.perf_counter()
-    annotations = load_annotations(layout, real_sizes(images))
-    release = Release(layout, table, typed_meta(table.rows), images, annotations)
+    annotations = load_annotations(layout)
+    annotations.place_yolo_boxes(real_sizes(images))
+    release = Release(layout, table, typed_meta(table.rows), images, annotations,
+                      load_splits(layout))  # fmt: skip
     findings = [f for rule in rules for f in _apply(rule, release)]
     return time.perf_counter() - started, len(annotations.instances), len(findings)
 

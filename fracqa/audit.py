@@ -8,23 +8,32 @@ from pathlib import Path
 
 from fracqa import __version__
 from fracqa.catalogue import select_rules
+from fracqa.checks.statistics import statistics
+from fracqa.config import Settings
 from fracqa.layout import locate
+from fracqa.load.expectations import load_expectations
 from fracqa.model import AuditResult, Finding, Hit, Rule
 from fracqa.release import Release, load_release
 
 
 def run_audit(
-    root: Path | str, select: Sequence[str] = (), ignore: Sequence[str] = ()
+    root: Path | str,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: Settings | None = None,
 ) -> AuditResult:
     """Audit the release at `root` with the selected rules.
 
-    Raises NotARelease when the root cannot be audited at all and UnknownSelector for a
-    select/ignore entry that names no rule.
+    Raises NotARelease when the root cannot be audited at all, UnknownSelector for a
+    select/ignore entry that names no rule, BadExpectations for an unusable expectations file.
     """
     started = time.perf_counter()
     rules = select_rules(select, ignore)
+    settings = settings or Settings()
+    ran_statistics = any(rule.family == "statistics" for rule in rules)
+    expectations = load_expectations(settings.expectations) if ran_statistics else None
     layout = locate(root)
-    release = load_release(layout)
+    release = load_release(layout, settings, expectations)
     findings = [finding for rule in rules for finding in _apply(rule, release)]
     findings.sort(key=Finding.sort_key)
     return AuditResult(
@@ -34,6 +43,7 @@ def run_audit(
         rules_run=rules,
         images=int(release.images["image_id"].nunique()),
         seconds=round(time.perf_counter() - started, 3),
+        statistics=statistics(release) if ran_statistics else None,
     )
 
 

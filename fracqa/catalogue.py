@@ -14,10 +14,14 @@ _CHECK_MODULES = (
     "fracqa.checks.layout",
     "fracqa.checks.csv",
     "fracqa.checks.images",
+    "fracqa.checks.image_integrity",
+    "fracqa.checks.duplicates",
     "fracqa.checks.annotation_structure",
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",
     "fracqa.checks.annotation_agreement",
+    "fracqa.checks.splits",
+    "fracqa.checks.statistics",
 )
 
 

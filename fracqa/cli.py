@@ -11,7 +11,9 @@ from pathlib import Path
 from fracqa import __version__
 from fracqa.audit import run_audit
 from fracqa.catalogue import UnknownSelector, all_rules, find_rule
+from fracqa.config import DEFAULT_EXPECTATIONS, Settings
 from fracqa.layout import NotARelease
+from fracqa.load.expectations import BadExpectations
 from fracqa.reports import console, json_report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
@@ -25,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (NotARelease, UnknownSelector, UsageError) as error:
+    except (NotARelease, UnknownSelector, BadExpectations, UsageError) as error:
         print(f"fracqa: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
@@ -51,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                        help="exit 1 when a finding at or above this severity exists "
                             "(default: error)")
+    audit.add_argument("--workers", type=_positive, metavar="N",
+                       help="processes for the image scan (default: every core)")
+    audit.add_argument("--expect", type=Path, metavar="STATS.yaml", default=DEFAULT_EXPECTATIONS,
+                       help="the published figures to compare with (default: FracAtlas 2023)")
     audit.set_defaults(run=_audit)
 
     rules = commands.add_parser("rules", help="list every rule")
@@ -63,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser  # fmt: skip
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
 def _split(entries: list[str]) -> list[str]:
     return [part.strip() for entry in entries for part in entry.split(",") if part.strip()]
 
@@ -70,7 +86,9 @@ def _split(entries: list[str]) -> list[str]:
 def _audit(args: argparse.Namespace) -> int:
     if args.json and str(args.json) != "-":
         _refuse_inside(args.json, args.root)
-    result = run_audit(args.root, select=_split(args.select), ignore=_split(args.ignore))
+    settings = Settings(workers=args.workers, expectations=args.expect,
+                        progress=sys.stderr.isatty())  # fmt: skip
+    result = run_audit(args.root, _split(args.select), _split(args.ignore), settings)
     to_stdout = str(args.json) == "-"
     colour = not to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = console.render(result, colour=colour)

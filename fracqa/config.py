@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fracqa.load.image_scan import DEFAULT_PIXEL_LIMIT, ScanSettings
+
+DEFAULT_EXPECTATIONS = Path(__file__).resolve().parent / "profiles" / "fracatlas-2023.yaml"
 
 
 @dataclass(frozen=True)
@@ -15,3 +20,17 @@ class Tolerances:
 
     pixels: float = 1.0  # box corners, polygon vertices, image bounds
     area: float = 0.1  # largest relative difference of COCO `area` from the polygon's area
+    hash_distance: int = 4  # perceptual-hash bits within which two images are near-duplicates
+
+
+@dataclass(frozen=True)
+class Settings:
+    tolerances: Tolerances = field(default_factory=Tolerances)
+    workers: int | None = None  # image-scan processes; None: every core
+    pixel_limit: int = DEFAULT_PIXEL_LIMIT
+    expectations: Path = DEFAULT_EXPECTATIONS  # the published figures to compare with
+    progress: bool = False  # a progress bar for the image scan, on a terminal
+
+    @property
+    def scan(self) -> ScanSettings:
+        return ScanSettings(self.workers, self.pixel_limit, self.progress)

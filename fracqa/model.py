@@ -157,6 +157,7 @@ class AuditResult:
     rules_run: list[Rule]
     images: int
     seconds: float
+    statistics: list[dict] | None = None  # the published figures, passing ones included
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -11,7 +11,12 @@ from fixtures.defects import clone_release
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
 from fracqa.audit import run_audit
+from fracqa.figures import import_great_expectations
 from fracqa.model import AuditResult
+
+# Imported once here, Great Expectations is inherited by every audit's forked worker processes
+# instead of being imported again (seconds) by each of the hundreds of audits the tests run.
+import_great_expectations()
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"

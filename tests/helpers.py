@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from fracqa.audit import run_audit
+from fracqa.config import Settings
 from fracqa.model import AuditResult, Finding
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def findings_of(result: AuditResult, code: str) -> list[Finding]:
@@ -28,3 +32,12 @@ def image_with(root: Path, **flags: int) -> str:
     for column, value in flags.items():
         table = table[table[column] == value]
     return str(table["image_id"].iloc[len(table) // 2])
+
+
+SAMPLE_EXPECTATIONS = REPO / "fixtures" / "sample" / "expected.yaml"
+SAMPLE_SETTINGS = Settings(expectations=SAMPLE_EXPECTATIONS)
+
+
+def audit_sample(root: Path, select=(), ignore=()) -> AuditResult:
+    """Audit a copy of the sample release against the sample's own figures."""
+    return run_audit(root, select, ignore, SAMPLE_SETTINGS)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fracqa.audit import run_audit
 from fracqa.catalogue import all_rules, select_rules
 from fracqa.model import PREFIX_OF_FAMILY
-from tests.helpers import findings_of
+from tests.helpers import audit_sample, findings_of
 
 RULES = all_rules()
 
@@ -32,7 +31,7 @@ def test_full_replica_raises_nothing(rule, full_audit):
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
 def test_sample_raises_nothing(rule, sample_root):
-    result = run_audit(sample_root, select=[rule.code])
+    result = audit_sample(sample_root, select=[rule.code])
     assert result.findings == [] and result.rules_run == [rule]
 
 

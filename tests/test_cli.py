@@ -11,7 +11,9 @@ import pytest
 from fixtures import defects
 from fracqa.catalogue import all_rules
 from fracqa.cli import main
-from tests.helpers import image_with
+from tests.helpers import SAMPLE_EXPECTATIONS, image_with
+
+EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
 
 
 def fracqa(*args: str) -> subprocess.CompletedProcess:
@@ -22,7 +24,7 @@ def fracqa(*args: str) -> subprocess.CompletedProcess:
 
 def test_clean_sample_exits_0_with_no_error_and_no_warning(sample_root, tmp_path):
     report = tmp_path / "audit.json"
-    run = fracqa("audit", str(sample_root), "--json", str(report))
+    run = fracqa("audit", str(sample_root), *EXPECT, "--json", str(report))
     assert run.returncode == 0, run.stdout + run.stderr
     summary = json.loads(report.read_text())["summary"]
     assert (summary["errors"], summary["warnings"]) == (0, 0)
@@ -44,7 +46,7 @@ def test_a_root_that_is_not_a_directory_exits_2_with_one_line(kind, tmp_path):
 @pytest.mark.parametrize("plant", [defects.write_garbage_csv, defects.write_headerless_csv])
 def test_unreadable_csv_is_a_finding_and_exit_1(plant, sample_copy):
     plant(sample_copy)
-    run = fracqa("audit", str(sample_copy))
+    run = fracqa("audit", str(sample_copy), *EXPECT)
     assert run.returncode == 1
     [line] = [line for line in run.stdout.splitlines() if "CSV001" in line]
     assert line.startswith("dataset.csv") and ": CSV001 [error] dataset.csv " in line
@@ -55,7 +57,7 @@ def test_json_follows_the_contract(sample_copy, tmp_path):
     image_id = defects.delete_image(sample_copy, image_with(sample_copy, fractured=1))
     defects.set_csv_value(sample_copy, image_with(sample_copy, fractured=0), "mixed", 1)
     report = tmp_path / "audit.json"
-    assert main(["audit", str(sample_copy), "--json", str(report)]) == 1
+    assert main(["audit", str(sample_copy), *EXPECT, "--json", str(report)]) == 1
     document = json.loads(report.read_text())
     assert document["tool"] == "fracqa" and document["version"] == "0.1.0"
     assert document["root"] == str(sample_copy.resolve())
@@ -91,40 +93,42 @@ def test_two_runs_give_identical_json_apart_from_seconds(replica_copy, tmp_path)
 def test_select_and_ignore_take_codes_and_prefixes(sample_copy, tmp_path):
     defects.delete_image(sample_copy, image_with(sample_copy, fractured=1))
     report = tmp_path / "audit.json"
-    assert main(["audit", str(sample_copy), "--ignore", "IMG", "--json", str(report)]) == 0
-    assert json.loads(report.read_text())["summary"]["rules_run"] == len(all_rules()) - 6
-    assert main(["audit", str(sample_copy), "--select", "IMG001,CSV", "--json", str(report)]) == 1
+    audit = ["audit", str(sample_copy), *EXPECT, "--json", str(report)]
+    assert main([*audit, "--ignore", "IMG"]) == 0
+    images = sum(r.family == "images" for r in all_rules())
+    assert json.loads(report.read_text())["summary"]["rules_run"] == len(all_rules()) - images
+    assert main([*audit, "--select", "IMG001,CSV"]) == 1
     document = json.loads(report.read_text())
     assert document["summary"]["rules_run"] == 1 + sum(r.family == "csv" for r in all_rules())
     assert [f["rule"] for f in document["findings"]] == ["IMG001"]
 
 
 def test_an_unknown_selector_is_bad_usage(sample_root, capsys):
-    assert main(["audit", str(sample_root), "--select", "XYZ9"]) == 2
+    assert main(["audit", str(sample_root), *EXPECT, "--select", "XYZ9"]) == 2
     assert "XYZ9" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("fail_on", "expected"), [("error", 0), ("warning", 1), ("never", 0)])
 def test_fail_on_sets_the_gate(fail_on, expected, sample_copy):
     defects.set_csv_value(sample_copy, image_with(sample_copy, fractured=0), "mixed", 1)
-    assert main(["audit", str(sample_copy), "--fail-on", fail_on]) == expected
+    assert main(["audit", str(sample_copy), *EXPECT, "--fail-on", fail_on]) == expected
 
 
 def test_never_passes_even_with_errors(sample_copy):
     defects.delete_image(sample_copy, image_with(sample_copy, fractured=0))
-    assert main(["audit", str(sample_copy), "--fail-on", "never"]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, "--fail-on", "never"]) == 0
 
 
 def test_refuses_to_write_inside_the_release(sample_copy, capsys):
     before = sorted(p.name for p in sample_copy.iterdir())
-    assert main(["audit", str(sample_copy), "--json", str(sample_copy / "out.json")]) == 2
+    assert main(["audit", str(sample_copy), *EXPECT, "--json", str(sample_copy / "out.json")]) == 2
     assert "inside the release" in capsys.readouterr().err
     assert sorted(p.name for p in sample_copy.iterdir()) == before
 
 
 def test_console_lines_name_path_code_and_severity(sample_copy, capsys):
     image_id = defects.delete_image(sample_copy, image_with(sample_copy, fractured=1))
-    main(["audit", str(sample_copy)])
+    main(["audit", str(sample_copy), *EXPECT])
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if "IMG001" in line)
     assert line.startswith("dataset.csv:") and ": IMG001 [error] " in line and image_id in line

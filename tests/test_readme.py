@@ -22,7 +22,9 @@ def test_ci_runs_the_readme_test_command():
         if line and not line.startswith(("#", "set ", "cd "))
     ]
     assert ci_commands == [test_command]
-    assert "fracqa audit fixtures/sample/FracAtlas" in install_and_audit
+    assert "fracqa audit fixtures/sample/FracAtlas --expect fixtures/sample/expected.yaml" in (
+        install_and_audit
+    )
 
 
 def test_docs_rules_is_generated_from_the_catalogue():

@@ -12,7 +12,7 @@ from fixtures import defects
 from fixtures import defects_annotations as plant
 from fracqa.audit import run_audit
 from fracqa.cli import main
-from tests.helpers import codes, findings_of, image_with
+from tests.helpers import audit_sample, codes, findings_of, image_with
 
 
 def _one(root: Path) -> str:
@@ -209,4 +209,4 @@ def test_vgg_project_wrapper_is_accepted(sample_copy):
     path = plant.vgg_path(sample_copy)
     document = json.loads(path.read_text())
     defects.replace_file(path, json.dumps({"_via_img_metadata": document}).encode())
-    assert run_audit(sample_copy).findings == []
+    assert audit_sample(sample_copy).findings == []

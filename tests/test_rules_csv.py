@@ -9,7 +9,7 @@ import pytest
 
 from fixtures import defects
 from fracqa.audit import run_audit
-from tests.helpers import codes, findings_of, image_with
+from tests.helpers import audit_sample, codes, findings_of, image_with
 
 
 def _set(column: str, value: str, **where: int):
@@ -154,8 +154,8 @@ def test_unreadable_csv_is_one_finding_and_the_rest_still_runs(plant, words, rep
     assert words in finding.message
     assert result.gates("error")
     assert "LAY001" not in codes(result)
-    # Without labels only the annotations still know the deleted image: one finding says so.
-    assert [f.rule for f in result.findings if f.image_id == deleted] == ["ANN006"]
+    # Without labels only the annotations and the split still know the deleted image.
+    assert [f.rule for f in result.findings if f.image_id == deleted] == ["ANN006", "SPL002"]
     assert not findings_of(result, "IMG003")  # and no image is called an orphan
     assert [f.image_id for f in findings_of(result, "IMG005")] == [png]
 
@@ -172,4 +172,4 @@ def test_stray_whitespace_and_blank_lines_add_nothing(sample_copy):
     lines = path.read_text().splitlines()
     padded = [", ".join(f" {cell}" for cell in line.split(",")) for line in lines]
     path.write_text("\n".join([padded[0], "", *padded[1:]]) + "\n\n\n  \n")
-    assert run_audit(sample_copy).findings == []
+    assert audit_sample(sample_copy).findings == []

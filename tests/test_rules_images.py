@@ -31,7 +31,7 @@ PLANTED = {
         "IMG004",
     ),
     "PNG named .jpg": (lambda r: defects.replace_with_png(r, image_with(r, fractured=1)), "IMG005"),
-    "empty file": (lambda r: _empty(r, image_with(r, fractured=0)), "IMG005"),
+    "empty file": (lambda r: _empty(r, image_with(r, fractured=0)), "IMG008"),
     "stray file": (_stray, "IMG006"),
 }
 

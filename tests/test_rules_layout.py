@@ -7,8 +7,7 @@ import shutil
 import pytest
 
 from fixtures import defects
-from fracqa.audit import run_audit
-from tests.helpers import findings_of, image_with
+from tests.helpers import audit_sample, findings_of, image_with
 
 PARTS = {
     "dataset.csv": ("LAY001", "dataset.csv"),
@@ -36,7 +35,7 @@ def test_each_missing_part_is_one_finding_and_the_rest_still_runs(part, sample_c
         )
         other_code = "IMG005"
     defects.remove_part(sample_copy, part)
-    result = run_audit(sample_copy)
+    result = audit_sample(sample_copy)
     [finding] = findings_of(result, code)
     assert finding.file == file and finding.severity.value == "error"
     assert [f.image_id for f in findings_of(result, other_code)] == [other]
@@ -48,7 +47,7 @@ def test_each_missing_split_file_is_one_finding(sample_copy):
     split_dir = defects.part_path(sample_copy, "split")
     (split_dir / "valid.csv").unlink()
     (split_dir / "test.csv").unlink()
-    found = findings_of(run_audit(sample_copy), "LAY005")
+    found = findings_of(audit_sample(sample_copy), "LAY005")
     assert [f.file for f in found] == [
         "Utilities/Fracture Split/test.csv",
         "Utilities/Fracture Split/valid.csv",
@@ -57,22 +56,22 @@ def test_each_missing_split_file_is_one_finding(sample_copy):
 
 def test_a_missing_annotations_folder_names_each_format(sample_copy):
     shutil.rmtree(sample_copy / "Annotations")
-    assert len(findings_of(run_audit(sample_copy), "LAY003")) == 4
+    assert len(findings_of(audit_sample(sample_copy), "LAY003")) == 4
 
 
 def test_real_world_folder_spellings_raise_nothing(sample_copy):
     defects.rename_to_variant(sample_copy)
     assert (sample_copy / "Annotation").is_dir() and (sample_copy / "utilities").is_dir()
-    assert run_audit(sample_copy).findings == []
+    assert audit_sample(sample_copy).findings == []
 
 
 def test_a_release_inside_a_wrapping_folder_is_found(sample_copy):
-    assert run_audit(sample_copy.parent).findings == []
+    assert audit_sample(sample_copy.parent).findings == []
 
 
 def test_two_spellings_of_one_part_is_a_warning(sample_copy):
     shutil.copytree(sample_copy / "Annotations", sample_copy / "Annotation")
-    [finding] = findings_of(run_audit(sample_copy), "LAY006")
+    [finding] = findings_of(audit_sample(sample_copy), "LAY006")
     assert finding.severity.value == "warning"
     assert "Annotation" in finding.message and finding.file == "Annotations"
 
@@ -81,7 +80,7 @@ def test_a_part_linked_outside_the_root_is_not_followed(sample_copy, tmp_path):
     outside = tmp_path / "elsewhere"
     shutil.move(sample_copy / "Utilities", outside)
     (sample_copy / "Utilities").symlink_to(outside, target_is_directory=True)
-    result = run_audit(sample_copy)
+    result = audit_sample(sample_copy)
     [finding] = findings_of(result, "LAY007")
     assert finding.file == "Utilities" and str(outside) in finding.message
     assert findings_of(result, "LAY004")

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import box, evidence, instances, label
+from fracqa.checks.annotation_facts import box, evidence, instances, label, resized_images
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -107,8 +107,8 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
     if len(order) < 2:
         return
     tables = {fmt: _by_image(boxed[boxed["format"] == fmt]) for fmt in order}
-    images = sorted(set().union(*(tables[f].keys() for f in order)))
-    for image_id in images:
+    images = set().union(*(tables[f].keys() for f in order)) - set(resized_images(release))
+    for image_id in sorted(images):  # a resized image's YOLO boxes scale with it: IMG009's
         present = [f for f in order if image_id in tables[f]]
         if len(present) < 2:
             continue

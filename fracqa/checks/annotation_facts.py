@@ -74,3 +74,53 @@ def evidence(row) -> dict:
     if points is not None:
         details["polygon"] = points
     return details
+
+
+def stated_sizes(release: Release) -> dict[str, list]:
+    """image_id -> the COCO and VOC entries that state a size for it."""
+    def compute():
+        entries = release.annotations.entries
+        stated = entries[entries["format"].isin(["coco", "voc"])]
+        grouped: dict[str, list] = {}
+        for row in stated.itertuples(index=False):
+            grouped.setdefault(row.image_id, []).append(row)
+        return grouped
+
+    return release.derived("stated-sizes", compute)
+
+
+def _size(row) -> tuple | None:
+    if row.width is None or row.height is None or pd.isna(row.width) or pd.isna(row.height):
+        return None
+    return (float(row.width), float(row.height))
+
+
+def resized_images(release: Release) -> dict[str, tuple]:
+    """Images whose annotations agree (in two formats or more) on a size that the image does
+    not have: image_id -> (annotated size, real size, the entries stating it)."""
+    def compute():
+        real, found = sizes(release), {}
+        for image_id, rows in stated_sizes(release).items():
+            said = {_size(row) for row in rows}
+            size = real.get(image_id)
+            if size and len(rows) >= 2 and len(said) == 1 and None not in said:
+                annotated = said.pop()
+                if annotated != size:
+                    found[image_id] = (annotated, size, rows)
+        return found
+
+    return release.derived("resized-images", compute)
+
+
+def size_disagreements(release: Release) -> list[tuple]:
+    """(entry, stated size, real size) for each COCO or VOC entry stating a size other than the
+    image's, where the image was not simply resized after annotation (see resized_images)."""
+    real, resized, found = sizes(release), resized_images(release), []
+    for image_id, rows in stated_sizes(release).items():
+        size = real.get(image_id)
+        if size is None or image_id in resized:
+            continue
+        for row in rows:
+            if _size(row) != size:
+                found.append((row, _size(row), size))
+    return found

@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import shapely
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import box, evidence, instances, label, sizes
+from fracqa.checks.annotation_facts import (
+    box,
+    evidence,
+    instances,
+    label,
+    resized_images,
+    sizes,
+)
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -64,9 +71,10 @@ def outside_image(release: Release) -> Iterator[Hit]:
     Fix: redraw the annotation inside the image, or correct the image size it was drawn on.
     """
     real, tolerance = sizes(release), release.tolerances.pixels
+    resized = resized_images(release)  # IMG009 reports those images, once
     for row in instances(release, boxed=True).itertuples(index=False):
         size = real.get(row.image_id)
-        if size is None:
+        if size is None or row.image_id in resized:
             continue
         x0, y0, x1, y1 = box(row)
         if row.polygon is not None:

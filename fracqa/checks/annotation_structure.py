@@ -7,7 +7,12 @@ from collections.abc import Iterator
 import pandas as pd
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import instances, label, release_images, sizes
+from fracqa.checks.annotation_facts import (
+    instances,
+    label,
+    release_images,
+    size_disagreements,
+)
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -126,6 +131,7 @@ def coco_duplicate_id(release: Release) -> Iterator[Hit]:
     entries = release.annotations.entries
     coco_images = entries[entries["format"] == "coco"]
     keyed = coco_images.assign(coco_id=[e.get("coco_id") for e in coco_images["extra"]])
+    keyed = keyed[keyed.duplicated(["file", "coco_id"], keep=False)]
     for (file, coco_id), group in keyed.groupby(["file", "coco_id"]):
         images = list(group["image_id"])
         for image_id in images[1:]:
@@ -133,6 +139,7 @@ def coco_duplicate_id(release: Release) -> Iterator[Hit]:
                       image_id, file, f"image id {coco_id}", {"images": images})  # fmt: skip
     annotations = instances(release, "coco")
     keyed = annotations.assign(ann_id=[e.get("ann_id") for e in annotations["extra"]])
+    keyed = keyed[keyed.duplicated(["file", "ann_id"], keep=False)]
     for (file, ann_id), group in keyed.groupby(["file", "ann_id"]):
         images = [str(i) for i in group["image_id"]]
         for image_id in images[1:]:
@@ -171,25 +178,20 @@ def unknown_image(release: Release) -> Iterator[Hit]:
       "COCO or VOC states an image size that is not the image's")  # fmt: skip
 def annotated_size_mismatch(release: Release) -> Iterator[Hit]:
     """The width and height a COCO images entry or a VOC <size> states differ from the real
-    size of the image (read from its JPEG header).
+    size of the image (read from its JPEG header), where the formats disagree among themselves.
+    (When COCO and VOC agree on a size the image does not have, the image was resized after it
+    was annotated: IMG009 reports that, once.)
 
     Why: tools normalise and rescale boxes with the stated size; a wrong one (swapped width and
     height is the usual case) puts every box of the image in the wrong place.
     Fix: write the image's real width and height into the entry.
     """
-    real = sizes(release)
-    entries = release.annotations.entries
-    stated = entries[entries["format"].isin(["coco", "voc"])]
-    for row in stated.itertuples(index=False):
-        size = real.get(row.image_id)
-        if size is None:
-            continue
-        said = (row.width, row.height)
-        if said != size:
-            shown = "missing" if any(v is None or pd.isna(v) for v in said) else _wh(said)
-            yield Hit(f"{label(row.format)} gives {row.image_id} the size {shown}; the image is "
-                      f"{_wh(size)} (width x height)", row.image_id, row.file, row.location,
-                      {"format": row.format, "stated": list(said), "real": list(size)})  # fmt: skip
+    for row, said, size in size_disagreements(release):
+        shown = "no size" if said is None else f"the size {_wh(said)}"
+        yield Hit(f"{label(row.format)} gives {row.image_id} {shown}; the image is "
+                  f"{_wh(size)} (width x height)", row.image_id, row.file, row.location,
+                  {"format": row.format, "stated": None if said is None else list(said),
+                   "real": list(size)})  # fmt: skip
 
 
 def _wh(size) -> str:

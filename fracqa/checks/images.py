@@ -142,19 +142,18 @@ def image_in_both_folders(release: Release) -> Iterator[Hit]:
 
 @rule("IMG005", "not-a-jpeg", "images", "error", "a .jpg file is not a JPEG")
 def not_a_jpeg(release: Release) -> Iterator[Hit]:
-    """A file named .jpg whose first bytes say it is something else (a PNG, a BMP, text) or
-    nothing at all (an empty file).
+    """A file named .jpg whose first bytes say it is something else (a PNG, a BMP, text).
+    (An empty file is IMG008's.)
 
     Why: tools that trust the extension (or decode with a JPEG-only library) fail on it or read
     garbage, and a silent re-encode may have changed the pixels that were annotated.
     Fix: re-export the original radiograph as a JPEG under the same name.
     """
-    for image in _class_images(release).itertuples(index=False):
-        if image.format == "JPEG":
+    images = _class_images(release)
+    for image in images[~images["outside_root"]].itertuples(index=False):
+        if image.format == "JPEG" or (pd.notna(image.bytes) and image.bytes == 0):
             continue
-        if pd.notna(image.bytes) and image.bytes == 0:
-            what = "an empty file"
-        elif image.format:
+        if image.format:
             what = f"a {image.format} image"
         else:
             what = "not an image format fracqa recognises"

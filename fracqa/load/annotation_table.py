@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -55,6 +56,13 @@ class FormatSource:
                 "extra": extra,
             }
         )  # fmt: skip
+
+    def absorb(self, part: FormatSource) -> None:
+        """Add what a loader read from one file (parsed on its own, see files.parsed_once)."""
+        self.instances.extend(part.instances)
+        self.entries.extend(part.entries)
+        self.problems.extend(part.problems)
+        self.unreadable_images |= part.unreadable_images
 
     def add_entry(self, image_id, file, location=None, width=None, height=None, filename=None,
                   **extra) -> None:  # fmt: skip
@@ -103,6 +111,21 @@ class Annotations:
         instances["instance"] = instances.groupby(["format", "image_id"], dropna=False).cumcount()
         entries = pd.DataFrame([row for s in sources for row in s.entries], columns=ENTRY_COLUMNS)
         return cls(instances, entries, {s.fmt: s for s in sources})
+
+    def place_yolo_boxes(self, sizes: dict[str, tuple[int, int]]) -> None:
+        """Give every well-formed YOLO instance its pixel box, from its image's real size
+        (instances of images of unknown size keep none)."""
+        table = self.instances
+        rows = table[(table["format"] == "yolo") & ~table["malformed"].astype(bool)]
+        rows = rows[rows["image_id"].isin(sizes.keys())]
+        if rows.empty:
+            return
+        cx, cy, w, h = np.array([extra["normalised"] for extra in rows["extra"]]).T
+        width, height = np.array([sizes[image_id] for image_id in rows["image_id"]]).T
+        table.loc[rows.index, ["x0", "y0", "x1", "y1"]] = np.column_stack(
+            [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width,
+             (cy + h / 2) * height]
+        )  # fmt: skip
 
     def problems(self, code: str):
         for source in self.sources.values():

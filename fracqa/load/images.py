@@ -1,7 +1,8 @@
-"""The inventory of every file under images/: where it sits, its size, and what its header says.
+"""The inventory of every file under images/: where it sits, and what the image scan found.
 
-Only headers are read here (Pillow's open() stops after the JPEG frame header), so the
-inventory of the full release takes a second or two.
+Files are listed without being opened; `image_scan` then reads each one once, in a process
+pool, while the caller loads the rest of the release. A link that leads outside the release is
+listed but never read.
 """
 
 from __future__ import annotations
@@ -10,68 +11,73 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image
 
 from fracqa.layout import Layout
+from fracqa.load.image_scan import SCAN_FIELDS, PendingScan, ScanSettings
+from fracqa.workers import Workers
 
-# Leading bytes of the formats an image folder may really hold, whatever the file's extension.
-_MAGIC = (
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"BM", "BMP"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"RIFF", "WEBP"),
-)
-
-IMAGE_COLUMNS = ("image_id", "file", "folder", "bytes", "format", "width", "height", "mode")
+IMAGE_COLUMNS = ("image_id", "file", "folder", "outside_root", *SCAN_FIELDS)
 
 
-def inventory(layout: Layout) -> pd.DataFrame:
-    """One row per file under images/: image_id (the file name), file (relative path),
-    folder ("fractured", "non_fractured" or "other"), bytes, format (sniffed from the content,
-    None when unknown or empty), and width, height, mode from the header where it parses."""
+class PendingInventory:
+    """The listing of images/, with its scan under way."""
+
+    def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers):
+        self.rows = list(_listing(layout))
+        readable = [row for row in self.rows if not row["outside_root"]]
+        self._readable = readable
+        self._scan = PendingScan([row.pop("path") for row in readable], settings, workers)
+
+    def table(self) -> pd.DataFrame:
+        """One row per file under images/: image_id (the file name), file (relative path),
+        folder ("fractured", "non_fractured" or "other"), outside_root (a link leading out of
+        the release), and what the scan found: bytes, format (sniffed from the content), width,
+        height, mode, sha256, decoded, decode_error, pixel_hash, phash, refused (over the pixel
+        limit)."""
+        for row, scanned in zip(self._readable, self._scan.results(), strict=True):
+            row.update(scanned)
+        frame = pd.DataFrame(self.rows, columns=IMAGE_COLUMNS)
+        for column in ("bytes", "width", "height"):
+            frame[column] = frame[column].astype("Int64")
+        for column in ("decoded", "refused", "outside_root"):
+            frame[column] = frame[column].fillna(False).astype(bool)
+        return frame.sort_values("file", ignore_index=True)
+
+
+def inventory(layout: Layout, settings: ScanSettings | None = None) -> pd.DataFrame:
+    settings = settings or ScanSettings()
+    with Workers(settings.workers) as workers:
+        return PendingInventory(layout, settings, workers).table()
+
+
+def _listing(layout: Layout):
     if layout.images_dir is None:
-        return pd.DataFrame(columns=IMAGE_COLUMNS)
+        return
     folders = {layout.fractured_dir: "fractured", layout.non_fractured_dir: "non_fractured"}
-    rows = []
-    for path in _files_under(layout.images_dir):
-        rows.append(_describe(path, folders.get(path.parent, "other"), layout))
-    frame = pd.DataFrame(rows, columns=IMAGE_COLUMNS)
-    for column in ("bytes", "width", "height"):
-        frame[column] = frame[column].astype("Int64")
-    return frame.sort_values("file", ignore_index=True)
+    for directory, entries in _walk(layout.images_dir):
+        folder = folders.get(directory, "other")
+        for entry in entries:
+            path = Path(entry.path)
+            outside = entry.is_symlink() and not _inside(path, layout.root)
+            yield {"image_id": entry.name, "file": layout.relative(path), "folder": folder,
+                   "outside_root": outside, "path": path}  # fmt: skip
 
 
-def _files_under(folder: Path) -> list[Path]:
-    files = []
-    for directory, subdirectories, names in os.walk(folder):
-        subdirectories.sort()
-        files.extend(Path(directory, name) for name in names)
-    return files
+def _walk(folder: Path):
+    """(folder, its file entries) for the folder and every sub-folder, links not followed."""
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            continue
+        files = [e for e in entries if not e.is_dir(follow_symlinks=False)]
+        yield current, files
+        stack.extend(Path(e.path) for e in reversed(entries) if e.is_dir(follow_symlinks=False))
 
 
-def _describe(path: Path, folder: str, layout: Layout) -> dict:
-    row = dict.fromkeys(IMAGE_COLUMNS)
-    row.update(image_id=path.name, file=layout.relative(path), folder=folder)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-            row["bytes"] = os.fstat(handle.fileno()).st_size
-            row["format"] = sniff_format(head)
-            handle.seek(0)
-            with Image.open(handle) as image:
-                row.update(width=image.width, height=image.height, mode=image.mode)
-    except Exception:  # noqa: BLE001 - any unreadable header leaves width/height unknown
-        pass
-    return row
-
-
-def sniff_format(head: bytes) -> str | None:
-    """The image format the leading bytes announce, or None."""
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    return None
+def _inside(path: Path, root: Path) -> bool:
+    target = path.resolve()
+    return target == root or root in target.parents

@@ -9,13 +9,21 @@ import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, read_document
+from fracqa.load.files import Unreadable, files_in, parsed_once, read_document
 
 
 def load_voc(folder: Path | None, relative) -> FormatSource:
     source = FormatSource("voc", present=folder is not None)
-    for path in sorted(folder.glob("*.xml")) if folder else []:
-        _load_file(path, relative(path), f"{path.stem}.jpg", source)
+    prefix = relative(folder) if folder else ""
+    for name, path in files_in(folder, ".xml") if folder else []:
+        file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
+        source.absorb(parsed_once(path, f"voc {file}", _parse, path, file, image_id))
+    return source
+
+
+def _parse(path: Path, file: str, image_id: str) -> FormatSource:
+    source = FormatSource("voc")
+    _load_file(path, file, image_id, source)
     return source
 
 

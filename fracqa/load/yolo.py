@@ -1,25 +1,33 @@
 """YOLO: classes.txt and one .txt per image, a line `class cx cy w h` per instance, normalised
-by the image's size (taken from the image's own header to give pixel boxes)."""
+by the image's size. Pixel boxes need the image's real size, which the image scan gives later:
+`Annotations.place_yolo_boxes` adds them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, read_text
+from fracqa.load.files import Unreadable, files_in, parsed_once, read_text
 
 CLASSES_FILE = "classes.txt"
 
 
-def load_yolo(folder: Path | None, relative, sizes: dict[str, tuple[int, int]]) -> FormatSource:
-    """`sizes` maps image_id to the real (width, height) of the image."""
+def load_yolo(folder: Path | None, relative) -> FormatSource:
     source = FormatSource("yolo", present=folder is not None)
     if folder is None:
         return source
     _load_classes(folder / CLASSES_FILE, relative, source)
-    for path in sorted(folder.glob("*.txt")):
-        if path.name != CLASSES_FILE:
-            _load_file(path, relative(path), f"{path.stem}.jpg", sizes, source)
+    prefix = relative(folder)
+    for name, path in files_in(folder, ".txt"):
+        if name != CLASSES_FILE:
+            file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
+            source.absorb(parsed_once(path, f"yolo {file}", _parse, path, file, image_id))
+    return source
+
+
+def _parse(path: Path, file: str, image_id: str) -> FormatSource:
+    source = FormatSource("yolo")
+    _load_file(path, file, image_id, source)
     return source
 
 
@@ -34,7 +42,7 @@ def _load_classes(path: Path, relative, source: FormatSource) -> None:
     source.classes.extend({"file": file, "id": i, "name": n} for i, n in enumerate(names))
 
 
-def _load_file(path: Path, file: str, image_id: str, sizes, source: FormatSource) -> None:
+def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> None:
     try:
         text = read_text(path)
     except Unreadable as error:
@@ -42,13 +50,12 @@ def _load_file(path: Path, file: str, image_id: str, sizes, source: FormatSource
         source.unreadable_images.add(image_id)
         return
     source.add_entry(image_id, file, filename=image_id)
-    size = sizes.get(image_id)
     for line_number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            _load_line(line, line_number, image_id, file, size, source)
+            _load_line(line, line_number, image_id, file, source)
 
 
-def _load_line(line: str, line_number: int, image_id: str, file: str, size,
+def _load_line(line: str, line_number: int, image_id: str, file: str,
                source: FormatSource) -> None:  # fmt: skip
     location = f"line {line_number}"
     fields = line.split()
@@ -61,10 +68,4 @@ def _load_line(line: str, line_number: int, image_id: str, file: str, size,
         source.add_instance(image_id, file, location, malformed=True)
         return
     cls, cx, cy, w, h = values
-    box = None
-    if size:
-        width, height = size
-        box = ((cx - w / 2) * width, (cy - h / 2) * height,
-               (cx + w / 2) * width, (cy + h / 2) * height)  # fmt: skip
-    source.add_instance(image_id, file, location, box, yolo_class=cls,
-                        normalised=[cx, cy, w, h])  # fmt: skip
+    source.add_instance(image_id, file, location, yolo_class=cls, normalised=[cx, cy, w, h])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fracqa.model import AuditResult, Severity
+from fracqa.model import AuditResult, Severity, plain
 
 
 def to_dict(result: AuditResult) -> dict:
@@ -21,6 +21,7 @@ def to_dict(result: AuditResult) -> dict:
             "seconds": result.seconds,
         },
         "findings": [finding.as_dict() for finding in result.findings],
+        **({"statistics": plain(result.statistics)} if result.statistics is not None else {}),
     }
 
 

@@ -1,0 +1,60 @@
+"""Issue 4's budget: on the full-size replica the whole audit, image decoding included, takes no
+longer than a plain single-process loop that opens and fully decodes every image with Pillow,
+measured in the same run on the same machine.
+
+Both are timed as fresh processes (interpreter start and imports included), alternately, and
+the medians compared.
+
+    python -m benchmarks.audit_vs_decode [--repeat N] [--scale K]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+from benchmarks.replica import full_replica
+
+PLAIN_LOOP = """
+import sys
+from pathlib import Path
+from PIL import Image
+for path in sorted(Path(sys.argv[1], "images").rglob("*.jpg")):
+    with Image.open(path) as image:
+        image.load()
+"""
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=1)
+    args = parser.parse_args()
+    root = full_replica(args.scale)
+    audit = [sys.executable, "-m", "fracqa", "audit", str(root), "--fail-on", "never"]
+    loop = [sys.executable, "-c", PLAIN_LOOP, str(root)]
+    audits, loops = [], []
+    for _ in range(args.repeat):
+        loops.append(timed(loop))
+        audits.append(timed(audit))
+    audit_s, loop_s = statistics.median(audits), statistics.median(loops)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"{platform.python_implementation()} {platform.python_version()}")  # fmt: skip
+    print(f"plain decode loop: median {loop_s:.2f} s ({', '.join(f'{t:.2f}' for t in loops)})")
+    print(f"whole fracqa audit: median {audit_s:.2f} s ({', '.join(f'{t:.2f}' for t in audits)})")
+    print(f"audit / loop = {audit_s / loop_s:.2f}: {'PASS' if audit_s <= loop_s else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

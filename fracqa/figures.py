@@ -1,0 +1,136 @@
+"""The published figures measured on the release's tables with Great Expectations.
+
+The expected figures (fracqa/profiles/fracatlas-2023.yaml, or --expect FILE) become one
+expectation each, over two tables: dataset.csv's labels and the split lists. The observed value
+of every figure is kept, passing or not, for the report's statistics table. Great Expectations
+takes seconds to import, so an audit runs `observe` in a worker process while it loads the rest.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pandas as pd
+
+from fracqa.load.dataset_csv import FLAGS, REGIONS
+from fracqa.load.expectations import SPLIT_NAMES, Expectations, Figure
+
+
+def statistics_frames(dataset_csv, meta: pd.DataFrame, splits) -> dict:
+    """The two tables the figures are measured on: dataset.csv's labels (with `regions`, the
+    number of region flags set) and the split lists (with an indicator column per split)."""
+    return {"meta": _meta_frame(dataset_csv, meta), "splits": _split_frame(splits)}
+
+
+def observe(expectations: Expectations, frames: dict) -> list[dict]:
+    """Validate the figures with Great Expectations (this may run in a worker process)."""
+    observed = _validate(expectations, frames)
+    rows = []
+    for figure in expectations.figures:
+        value = observed.get(figure.name)
+        ok = None if value is None else abs(value - figure.published) <= figure.tolerance + 1e-9
+        rows.append({"figure": figure.name, "published": figure.published,
+                     "observed": value, "tolerance": figure.tolerance, "ok": ok})  # fmt: skip
+    return rows
+
+
+def _meta_frame(dataset_csv, meta: pd.DataFrame) -> pd.DataFrame | None:
+    if dataset_csv is None or dataset_csv.rows is None:
+        return None
+    meta = meta[meta["image_id"].notna()]
+    columns = [c for c in (*FLAGS, "fracture_count") if c in dataset_csv.rows]
+    frame = meta[columns].astype("float64")
+    if all(r in columns for r in REGIONS):
+        frame["regions"] = frame[list(REGIONS)].sum(axis=1)
+    return frame
+
+
+def _split_frame(splits) -> pd.DataFrame | None:
+    """The split lists; None unless all three files were read (with one missing, LAY005 or
+    SPL001 says so, and every split figure would only repeat it)."""
+    if not splits.complete:
+        return None
+    frame = pd.DataFrame({"split": splits.table["split"].astype(str)})
+    for split in SPLIT_NAMES:
+        frame[f"is_{split}"] = (frame["split"] == split).astype("float64")
+    return frame
+
+
+def import_great_expectations():
+    """The great_expectations module, imported with its usage analytics off (an audit makes no
+    network calls)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations
+
+    return great_expectations
+
+
+def _validate(expectations: Expectations, frames: dict) -> dict[str, float]:
+    """{figure: observed value} as Great Expectations measures it."""
+    gx = import_great_expectations()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("release")
+    observed: dict[str, float] = {}
+    for table, frame in frames.items():
+        wanted = [f for f in expectations.figures if _table_of(f.name) == table]
+        if frame is None or not wanted or not _observable(table, frame):
+            continue
+        batch = (source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
+                 .get_batch(batch_parameters={"dataframe": frame}))  # fmt: skip
+        suite = gx.ExpectationSuite(name=table, expectations=[_expectation(f) for f in wanted])
+        for result in batch.validate(suite).results:
+            value = (result.result or {}).get("observed_value")
+            if value is not None and not result.exception_info.get("raised_exception"):
+                value = float(value)
+                if math.isfinite(value):
+                    figure = result.expectation_config.meta["figure"]
+                    observed[figure] = int(value) if value.is_integer() else value
+    return observed
+
+
+def _observable(table: str, frame: pd.DataFrame) -> bool:
+    return table == "splits" or "fractured" in frame
+
+
+def _table_of(name: str) -> str:
+    return "splits" if name.startswith("splits.") else "meta"
+
+
+def _expectation(figure: Figure):
+    import great_expectations.expectations as gxe
+
+    low, high = figure.published - figure.tolerance, figure.published + figure.tolerance
+    bounds = {"min_value": low, "max_value": high, "meta": {"figure": figure.name}}
+    section, *rest = figure.name.split(".")
+
+    def where(condition: str | None) -> dict:
+        return {"row_condition": condition, "condition_parser": "pandas"} if condition else {}
+
+    class_condition = {"fractured": "fractured==1", "non_fractured": "fractured==0",
+                       "total": None}  # fmt: skip
+    if section == "splits":
+        split = rest[0]
+        if split.endswith("_ratio"):
+            return gxe.ExpectColumnMeanToBeBetween(column=f"is_{split[:-6]}", **bounds)
+        return gxe.ExpectTableRowCountToBeBetween(**bounds, **where(f'split=="{split}"'))
+    if section in ("regions", "views"):
+        column, part = rest
+        return gxe.ExpectColumnSumToBeBetween(column=column, **bounds,
+                                              **where(class_condition[part]))  # fmt: skip
+    name = rest[0]
+    if name in ("images", "fractured_images", "non_fractured_images"):
+        condition = {"images": None, "fractured_images": "fractured==1",
+                     "non_fractured_images": "fractured==0"}[name]  # fmt: skip
+        return gxe.ExpectTableRowCountToBeBetween(**bounds, **where(condition))
+    if name == "fracture_count_min_on_fractured":
+        return gxe.ExpectColumnMinToBeBetween(column="fracture_count", **bounds,
+                                              **where("fractured==1"))  # fmt: skip
+    if name == "fracture_count_max":
+        return gxe.ExpectColumnMaxToBeBetween(column="fracture_count", **bounds)
+    column = {"fracture_instances": "fracture_count", "locales": "regions",
+              "multiscan_images": "multiscan", "hardware_images": "hardware"}[name]  # fmt: skip
+    return gxe.ExpectColumnSumToBeBetween(column=column, **bounds)

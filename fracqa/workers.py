@@ -1,0 +1,48 @@
+"""The audit's process pool: the image scan and the statistics run in it while the main process
+reads the release's tables. With one worker, jobs run in the main process when asked for."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+
+class Deferred:
+    """A job run in this process the first time its result is asked for."""
+
+    def __init__(self, function: Callable, args: tuple):
+        self._function, self._args = function, args
+        self._callbacks: list[Callable] = []
+        self._done, self._value = False, None
+
+    def add_done_callback(self, callback: Callable) -> None:
+        self._callbacks.append(callback)
+
+    def result(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._function(*self._args), True
+            for callback in self._callbacks:
+                callback(self)
+        return self._value
+
+
+class Workers:
+    """`count` worker processes (every core when None); used as a context manager."""
+
+    def __init__(self, count: int | None = None):
+        self.count = count or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(max_workers=self.count) if self.count > 1 else None
+
+    def submit(self, function: Callable, *args) -> Future | Deferred:
+        if self._pool is None:
+            return Deferred(function, args)
+        return self._pool.submit(function, *args)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
