@@ -14,7 +14,7 @@ from fracqa.catalogue import UnknownSelector, all_rules, find_rule
 from fracqa.config import DEFAULT_EXPECTATIONS, Settings
 from fracqa.layout import NotARelease
 from fracqa.load.expectations import BadExpectations
-from fracqa.reports import console, json_report
+from fracqa.reports import console, html, json_report, junit
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("root", type=Path, metavar="ROOT", help="the release's root folder")
     audit.add_argument("--json", type=Path, metavar="FILE",
                        help="write the JSON report ('-': stdout)")
+    audit.add_argument("--html", type=Path, metavar="FILE", help="write the HTML audit report")
+    audit.add_argument("--junit", type=Path, metavar="FILE",
+                       help="write JUnit XML, a test case per rule")
+    audit.add_argument("--all-findings", action="store_true",
+                       help="print every finding, not the first few of each rule")
     audit.add_argument("--select", action="append", default=[], metavar="CODES",
                        help="run only these rules: codes, prefixes or names, comma-separated")
     audit.add_argument("--ignore", action="append", default=[], metavar="CODES",
@@ -84,17 +89,28 @@ def _split(entries: list[str]) -> list[str]:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    if args.json and str(args.json) != "-":
-        _refuse_inside(args.json, args.root)
+    outputs = {"JSON": args.json, "HTML": args.html, "JUnit": args.junit}
+    for path in outputs.values():
+        if path and str(path) != "-":
+            _refuse_inside(path, args.root)
     settings = Settings(workers=args.workers, expectations=args.expect,
                         progress=sys.stderr.isatty())  # fmt: skip
     result = run_audit(args.root, _split(args.select), _split(args.ignore), settings)
-    to_stdout = str(args.json) == "-"
+    renderers = {
+        "JSON": lambda: json_report.render(result).encode("utf-8"),
+        "HTML": lambda: html.render(result, args.fail_on).encode("utf-8"),
+        "JUnit": lambda: junit.render(result, args.fail_on),
+    }
+    written = {}
+    for kind, path in outputs.items():
+        if path:
+            _write(path, renderers[kind]())
+            written[kind] = "stdout" if str(path) == "-" else str(path)
+    to_stdout = "stdout" in written.values()
     colour = not to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = console.render(result, colour=colour)
+    text = console.render(result, colour, None if args.all_findings else console.FIRST_FEW,
+                          {k: v for k, v in written.items() if v != "stdout"})  # fmt: skip
     (sys.stderr if to_stdout else sys.stdout).write(text)
-    if args.json:
-        _write(args.json, json_report.render(result))
     return EXIT_FINDINGS if result.gates(args.fail_on) else EXIT_OK
 
 
@@ -105,12 +121,13 @@ def _refuse_inside(output: Path, root: Path) -> None:
         raise UsageError(f"refusing to write {output} inside the release being audited")
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, data: bytes) -> None:
     if str(path) == "-":
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         return
     try:
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
 

@@ -158,13 +158,24 @@ class AuditResult:
     images: int
     seconds: float
     statistics: list[dict] | None = None  # the published figures, passing ones included
+    started_at: str = ""  # ISO 8601, UTC
+    identity: dict[str, Any] = field(default_factory=dict)  # digests of the release's parts
+    evidence: dict[str, dict] = field(default_factory=dict)  # per image a finding names
+    distributions: dict[str, dict] = field(default_factory=dict)  # for the report's charts
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
 
-    def gates(self, fail_on: str) -> bool:
-        """True when a finding at or above `fail_on` (error | warning | never) exists."""
+    def gating(self, fail_on: str) -> list[Finding]:
+        """The findings at or above `fail_on` (error | warning | never)."""
         if fail_on == "never":
-            return False
+            return []
         threshold = Severity(fail_on).rank
-        return any(f.severity.rank <= threshold for f in self.findings)
+        return [f for f in self.findings if f.severity.rank <= threshold]
+
+    def gates(self, fail_on: str) -> bool:
+        """True when a finding at or above `fail_on` exists: the audit fails."""
+        return bool(self.gating(fail_on))
+
+    def findings_of(self, rule: Rule) -> list[Finding]:
+        return [f for f in self.findings if f.rule == rule.code]

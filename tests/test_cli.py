@@ -48,7 +48,7 @@ def test_unreadable_csv_is_a_finding_and_exit_1(plant, sample_copy):
     plant(sample_copy)
     run = fracqa("audit", str(sample_copy), *EXPECT)
     assert run.returncode == 1
-    [line] = [line for line in run.stdout.splitlines() if "CSV001" in line]
+    [line] = [line.strip() for line in run.stdout.splitlines() if ": CSV001 [" in line]
     assert line.startswith("dataset.csv") and ": CSV001 [error] dataset.csv " in line
     assert "Traceback" not in run.stdout + run.stderr
 
@@ -130,7 +130,7 @@ def test_console_lines_name_path_code_and_severity(sample_copy, capsys):
     image_id = defects.delete_image(sample_copy, image_with(sample_copy, fractured=1))
     main(["audit", str(sample_copy), *EXPECT])
     out = capsys.readouterr().out
-    line = next(line for line in out.splitlines() if "IMG001" in line)
+    line = next(line.strip() for line in out.splitlines() if ": IMG001 [" in line)
     assert line.startswith("dataset.csv:") and ": IMG001 [error] " in line and image_id in line
     assert "\x1b[" not in out  # not a terminal: no colour
     assert "total" in out and "1 error(s)" in out

@@ -25,6 +25,7 @@ def test_ci_runs_the_readme_test_command():
     assert "fracqa audit fixtures/sample/FracAtlas --expect fixtures/sample/expected.yaml" in (
         install_and_audit
     )
+    assert "--html report.html" in install_and_audit
 
 
 def test_docs_rules_is_generated_from_the_catalogue():

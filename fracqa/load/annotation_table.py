@@ -10,6 +10,7 @@ file, with the size and file name it states.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from fracqa.load.files import read_document
 from fracqa.model import Hit
 
 INSTANCE_COLUMNS = (
@@ -38,6 +40,7 @@ class FormatSource:
     entries: list[dict[str, Any]] = field(default_factory=list)
     problems: list[tuple[str, Hit]] = field(default_factory=list)
     classes: list[dict[str, Any]] = field(default_factory=list)  # COCO categories, YOLO classes
+    digests: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of what was read
     broken_files: set[str] = field(default_factory=set)  # release-wide files that failed to parse
     unreadable_images: set[str] = field(default_factory=set)  # images whose own file failed
 
@@ -63,6 +66,13 @@ class FormatSource:
         self.entries.extend(part.entries)
         self.problems.extend(part.problems)
         self.unreadable_images |= part.unreadable_images
+        self.digests.update(part.digests)
+
+    def read(self, path, file: str) -> bytes:
+        """The bytes of one of the format's files, its digest recorded for the report."""
+        data = read_document(path)
+        self.digests[file] = hashlib.sha256(data).hexdigest()
+        return data
 
     def add_entry(self, image_id, file, location=None, width=None, height=None, filename=None,
                   **extra) -> None:  # fmt: skip
@@ -130,6 +140,16 @@ class Annotations:
     def problems(self, code: str):
         for source in self.sources.values():
             yield from (hit for problem_code, hit in source.problems if problem_code == code)
+
+    def digest(self, fmt: str) -> str | None:
+        """One SHA-256 over the names and contents of every file the format's loader read."""
+        source = self.sources.get(fmt)
+        if source is None or not source.present:
+            return None
+        combined = hashlib.sha256()
+        for file, digest in sorted(source.digests.items()):
+            combined.update(f"{file}\0{digest}\n".encode())
+        return combined.hexdigest()
 
     def readable(self, fmt: str) -> bool:
         """The format's folder exists and none of its release-wide files failed to parse, so

@@ -14,7 +14,7 @@ from pathlib import Path
 from pycocotools.coco import COCO
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, read_text
+from fracqa.load.files import Unreadable, as_text
 
 
 def load_coco(folder: Path | None, relative) -> FormatSource:
@@ -48,7 +48,7 @@ def _index(images: list[dict], annotations: list[dict], categories: list[dict]) 
 
 def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
     try:
-        document = json.loads(read_text(path))
+        document = json.loads(as_text(source.read(path, file)))
     except Unreadable as error:
         source.problem("ANN001", f"{file} {error}", file)
     except json.JSONDecodeError as error:

@@ -7,6 +7,7 @@ header names, blank lines. Anything else that stops a row being read is a proble
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class DatasetCsv:
 
     file: str
     rows: pd.DataFrame | None = None
+    sha256: str | None = None  # of the bytes read
     problems: list[tuple[str, Hit]] = field(default_factory=list)
 
     def problem(self, code: str, message: str, location: str | None = None, **details) -> None:
@@ -95,6 +97,7 @@ def _decode(path: Path, table: DatasetCsv) -> str | None:
     except Unreadable as error:
         table.problem("CSV001", f"{table.file} {error}")
         return None
+    table.sha256 = hashlib.sha256(data).hexdigest()
     data = data.removeprefix(_BOM)
     if b"\x00" in data:
         table.problem("CSV001", f"{table.file} is binary data, not text (it holds NUL bytes)")

@@ -40,7 +40,10 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
 
 def read_text(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> str:
     """A UTF-8 document (a byte-order mark is dropped)."""
-    data = read_document(path, limit)
+    return as_text(read_document(path, limit))
+
+
+def as_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, read_text
+from fracqa.load.files import Unreadable, as_text
 
 
 def load_vgg(folder: Path | None, relative) -> FormatSource:
@@ -18,7 +18,7 @@ def load_vgg(folder: Path | None, relative) -> FormatSource:
 
 def _load_file(path: Path, file: str, source: FormatSource) -> None:
     try:
-        document = json.loads(read_text(path))
+        document = json.loads(as_text(source.read(path, file)))
     except (Unreadable, json.JSONDecodeError) as error:
         source.problem("ANN001", f"{file} {_why(error)}", file)
         source.broken_files.add(file)

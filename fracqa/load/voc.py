@@ -9,7 +9,7 @@ import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, files_in, parsed_once, read_document
+from fracqa.load.files import Unreadable, files_in, parsed_once
 
 
 def load_voc(folder: Path | None, relative) -> FormatSource:
@@ -29,7 +29,7 @@ def _parse(path: Path, file: str, image_id: str) -> FormatSource:
 
 def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> None:
     try:
-        root = SafeTree.fromstring(read_document(path))
+        root = SafeTree.fromstring(source.read(path, file))
     except (Unreadable, ParseError, DefusedXmlException) as error:
         source.problem("ANN001", f"{file} {_why(error)}", file, image_id=image_id)
         source.unreadable_images.add(image_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, files_in, parsed_once, read_text
+from fracqa.load.files import Unreadable, as_text, files_in, parsed_once
 
 CLASSES_FILE = "classes.txt"
 
@@ -34,7 +34,8 @@ def _parse(path: Path, file: str, image_id: str) -> FormatSource:
 def _load_classes(path: Path, relative, source: FormatSource) -> None:
     file = relative(path)
     try:
-        names = [line.strip() for line in read_text(path).splitlines() if line.strip()]
+        names = [line.strip() for line in as_text(source.read(path, file)).splitlines()
+                 if line.strip()]  # fmt: skip
     except Unreadable as error:
         if path.exists():
             source.problem("ANN001", f"{file} {error}", file)
@@ -44,7 +45,7 @@ def _load_classes(path: Path, relative, source: FormatSource) -> None:
 
 def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> None:
     try:
-        text = read_text(path)
+        text = as_text(source.read(path, file))
     except Unreadable as error:
         source.problem("ANN001", f"{file} {error}", file, image_id=image_id)
         source.unreadable_images.add(image_id)

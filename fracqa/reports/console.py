@@ -1,4 +1,5 @@
-"""The console report: one line per finding, then a summary table by family and severity."""
+"""The console report: the findings grouped by rule (the first few of each, one line each, and
+how many more), a summary table by family and severity, and where the reports were written."""
 
 from __future__ import annotations
 
@@ -9,11 +10,28 @@ from fracqa.model import FAMILIES, AuditResult, Finding, Severity
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
 
-def render(result: AuditResult, colour: bool = False) -> str:
-    lines = [_finding_line(f, colour) for f in result.findings]
-    if lines:
+FIRST_FEW = 5
+
+
+def render(result: AuditResult, colour: bool = False, per_rule: int | None = FIRST_FEW,
+           reports: dict[str, str] | None = None) -> str:  # fmt: skip
+    """The console text; `per_rule` findings of each rule (all when None), then the summary
+    and the `reports` written ({"HTML": path, ...})."""
+    lines = []
+    for rule in result.rules_run:
+        findings = result.findings_of(rule)
+        if not findings:
+            continue
+        header = f"{rule.code} {rule.name} ({len(findings)}): {rule.title}"
+        lines.append(_paint(header, rule.severity, colour))
+        shown = findings if per_rule is None else findings[:per_rule]
+        lines.extend(f"  {_finding_line(f, colour)}" for f in shown)
+        if len(findings) > len(shown):
+            lines.append(f"  ... and {len(findings) - len(shown)} more {rule.code} finding(s)")
         lines.append("")
     lines.extend(_summary(result, colour))
+    for kind, path in (reports or {}).items():
+        lines.append(f"{kind} report: {path}")
     return "\n".join(lines) + "\n"
 
 

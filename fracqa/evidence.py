@@ -1,0 +1,121 @@
+"""What the report shows beside the findings: for each image a finding names (and each member
+of a duplicate group), its size, split, labels, a thumbnail, and every format's boxes and
+polygons; and the distributions the charts draw. Gathered once, after the checks, so that the
+reports only render."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from fracqa.load.dataset_csv import FLAGS
+from fracqa.load.thumbnails import thumbnail
+from fracqa.model import Finding
+from fracqa.release import Release
+
+MAX_THUMBNAILS = 300  # keeps the report of a badly broken release within a few megabytes
+MAX_IMAGES = 2000
+
+
+def named_images(findings: list[Finding]) -> list[str]:
+    """Image ids the findings name, most severe first, duplicate-group members included."""
+    ordered: dict[str, None] = {}
+    for finding in sorted(findings, key=lambda f: f.severity.rank):
+        if finding.family not in ("images", "annotations", "splits", "csv"):
+            continue
+        if finding.image_id:
+            ordered.setdefault(finding.image_id)
+        for member in finding.details.get("members", []):
+            ordered.setdefault(member["image_id"])
+    return list(ordered)
+
+
+def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
+    """image_id -> evidence for the report."""
+    images = release.images.drop_duplicates("image_id").set_index("image_id")
+    instances = release.annotations.instances
+    instances = instances[instances["x0"].notna() & ~instances["malformed"].astype(bool)]
+    by_image = {image_id: group for image_id, group in instances.groupby("image_id")}
+    labels = release.meta.dropna(subset=["image_id"]).drop_duplicates("image_id")
+    labels = labels.set_index("image_id")
+    splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
+    evidence = {}
+    for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
+        row = images.loc[image_id] if image_id in images.index else None
+        readable = row is not None and bool(row["decoded"]) and not bool(row["outside_root"])
+        shapes = _instances(by_image.get(image_id))
+        width, height = _int(row, "width"), _int(row, "height")
+        zoom = _zoom(shapes, width, height)
+        previews = readable and position < MAX_THUMBNAILS
+        path = release.layout.root / row["file"] if row is not None else None
+        evidence[image_id] = {
+            "file": None if row is None else row["file"],
+            "width": width,
+            "height": height,
+            "splits": splits.get(image_id, []),
+            "labels": _labels(labels, image_id),
+            "thumbnail": thumbnail(path) if previews else None,
+            "zoom": zoom,
+            "zoom_thumbnail": thumbnail(path, region=zoom) if previews and zoom else None,
+            "instances": shapes,
+        }
+    return evidence
+
+
+def _zoom(shapes: list[dict], width: int | None, height: int | None) -> list[float] | None:
+    """The part of the image around its annotations, when they cover a small part of it:
+    [x0, y0, x1, y1], their union widened by its own size on each side, at least 64 px."""
+    if not shapes or not width or not height:
+        return None
+    x0 = max(0.0, min(s["box"][0] for s in shapes))
+    y0 = max(0.0, min(s["box"][1] for s in shapes))
+    x1 = min(float(width), max(s["box"][2] for s in shapes))
+    y1 = min(float(height), max(s["box"][3] for s in shapes))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    grow_x, grow_y = max(x1 - x0, 64.0), max(y1 - y0, 64.0)
+    region = [max(0.0, x0 - grow_x), max(0.0, y0 - grow_y),
+              min(float(width), x1 + grow_x), min(float(height), y1 + grow_y)]  # fmt: skip
+    if (region[2] - region[0]) * (region[3] - region[1]) > 0.5 * width * height:
+        return None  # the whole image shows them well enough
+    return [round(v, 1) for v in region]
+
+
+def _int(row, column: str) -> int | None:
+    if row is None or pd.isna(row[column]):
+        return None
+    return int(row[column])
+
+
+def _labels(labels: pd.DataFrame, image_id: str) -> dict | None:
+    if image_id not in labels.index:
+        return None
+    row = labels.loc[image_id]
+    return {c: (None if pd.isna(row[c]) else int(row[c]))
+            for c in (*FLAGS, "fracture_count") if c in row}  # fmt: skip
+
+
+def _instances(group: pd.DataFrame | None) -> list[dict]:
+    if group is None:
+        return []
+    found = []
+    for row in group.itertuples(index=False):
+        x0, x1 = sorted((float(row.x0), float(row.x1)))
+        y0, y1 = sorted((float(row.y0), float(row.y1)))
+        polygon = None
+        if row.rings:
+            polygon = [[round(float(x), 1), round(float(y), 1)] for x, y in row.rings[0]]
+        found.append({"format": row.format, "location": row.location, "file": row.file,
+                      "box": [round(v, 1) for v in (x0, y0, x1, y1)],
+                      "polygon": polygon})  # fmt: skip
+    return found
+
+
+def distributions(release: Release) -> dict:
+    """Observed distributions for the report's charts: fracture_count among all images and
+    among fractured ones."""
+    meta = release.meta.dropna(subset=["fracture_count"])
+    counts = Counter(int(v) for v in meta["fracture_count"])
+    return {"fracture_count": {str(k): counts[k] for k in sorted(counts)}}
+

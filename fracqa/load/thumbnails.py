@@ -1,0 +1,29 @@
+"""Small previews of images for the report, read only for images that findings name."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+from PIL import Image
+
+THUMBNAIL_SIDE = 256
+
+
+def thumbnail(path: Path, side: int = THUMBNAIL_SIDE, region=None) -> str | None:
+    """The image (or its `region`, (x0, y0, x1, y1) in pixels) as a data: URI of a JPEG at most
+    `side` pixels wide and high, or None when it cannot be read."""
+    try:
+        with Image.open(path) as image:
+            if image.format == "JPEG" and region is None:
+                image.draft("L", (side, side))
+            preview = image.convert("L")
+            if region is not None:
+                preview = preview.crop(tuple(int(round(v)) for v in region))
+            preview.thumbnail((side, side))
+        buffer = io.BytesIO()
+        preview.save(buffer, "JPEG", quality=70)
+    except Exception:  # noqa: BLE001 - a broken image simply has no preview
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
