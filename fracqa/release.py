@@ -70,14 +70,14 @@ def load_release(
     splits = load_splits(layout)
     with Workers(settings.workers) as workers:
         figures = None
-        if expectations is not None:  # first, so that one worker starts on it at once
-            figures = workers.submit(
+        if expectations is not None:  # Great Expectations alone weighs 200 MB: its own process
+            figures = workers.submit_alone(
                 observe, expectations, statistics_frames(dataset_csv, meta, splits)
             )
         pending = PendingInventory(layout, settings.scan, workers)
         annotations = load_annotations(layout)
+        observed = figures.result() if figures is not None else None  # and its process ends
         images = pending.table()
-        observed = figures.result() if figures is not None else None
     annotations.place_yolo_boxes(real_sizes(images))
     return Release(
         layout=layout,
@@ -101,12 +101,5 @@ def real_sizes(images: pd.DataFrame) -> dict[str, tuple[int, int]]:
 
 
 def load_annotations(layout: Layout) -> Annotations:
-    folders, relative = layout.annotation_dirs, layout.relative
-    return Annotations.of(
-        [
-            load_coco(folders.get("coco"), relative),
-            load_vgg(folders.get("vgg"), relative),
-            load_yolo(folders.get("yolo"), relative),
-            load_voc(folders.get("voc"), relative),
-        ]
-    )
+    return Annotations.of([load_coco(layout), load_vgg(layout), load_yolo(layout),
+                           load_voc(layout)])  # fmt: skip

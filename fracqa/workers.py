@@ -40,9 +40,32 @@ class Workers:
             return Deferred(function, args)
         return self._pool.submit(function, *args)
 
+    def submit_alone(self, function: Callable, *args) -> Alone | Deferred:
+        """Run a heavy job in a process of its own, which ends as soon as its result is taken,
+        so that its memory is not held through the rest of the audit."""
+        if self._pool is None:
+            return Deferred(function, args)
+        return Alone(function, args)
+
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+class Alone:
+    """A job in a one-off process (see Workers.submit_alone)."""
+
+    def __init__(self, function: Callable, args: tuple):
+        self._pool = ProcessPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(function, *args)
+        # The process exits as soon as the job is done, not when its result is asked for.
+        self._future.add_done_callback(lambda _: self._pool.shutdown(wait=False))
+
+    def result(self) -> Any:
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown()

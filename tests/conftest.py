@@ -3,6 +3,7 @@ session), and clones of them to plant defects in."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,12 @@ from fixtures.spec import full_spec
 from fixtures.writer import write_release
 from fracqa.audit import run_audit
 from fracqa.figures import import_great_expectations
+from fracqa.load.files import remember
 from fracqa.model import AuditResult
+
+# The suite audits clones of the same two trees hundreds of times: remember each file's parse
+# and each image's scan (keyed by inode, size and times, so a planted change is seen).
+remember(True)
 
 # Imported once here, Great Expectations is inherited by every audit's forked worker processes
 # instead of being imported again (seconds) by each of the hundreds of audits the tests run.
@@ -48,3 +54,18 @@ def replica_copy(full_replica, tmp_path) -> Path:
 @pytest.fixture
 def sample_copy(sample_root, tmp_path) -> Path:
     return clone_release(sample_root, tmp_path)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many generated cases the property-based tests ran, per source format."""
+    counts: Counter = Counter()
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []
+    ):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "generated_cases":
+                source, count = value.split("=")
+                counts[source] += int(count)
+    if counts:
+        shown = ", ".join(f"{source} {count}" for source, count in sorted(counts.items()))
+        terminalreporter.write_line(f"fracqa generated cases run: {shown}")

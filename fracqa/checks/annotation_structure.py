@@ -167,8 +167,11 @@ def unknown_image(release: Release) -> Iterator[Hit]:
     unknown = entries[~entries["image_id"].isin(known)]
     for image_id, group in unknown.groupby("image_id", sort=True):
         named = ", ".join(sorted({label(fmt) for fmt in group["format"]}))
-        yield Hit(f"{named} annotate{'s' if len(group) == 1 else ''} {image_id!r}, which is not "
-                  "an image of the release", image_id, group["file"].iloc[0],
+        what = ("a path, not an image name (it is not followed)"
+                if any(mark in image_id for mark in ("/", "\\", "..")) else
+                "not an image of the release")  # fmt: skip
+        yield Hit(f"{named} annotate{'s' if len(group) == 1 else ''} {image_id!r}, which is "
+                  f"{what}", image_id, group["file"].iloc[0],
                   group["location"].iloc[0],
                   {"files": sorted(set(group["file"])),
                    "formats": sorted(set(group["format"]))})  # fmt: skip

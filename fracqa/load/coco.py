@@ -13,13 +13,15 @@ from pathlib import Path
 
 from pycocotools.coco import COCO
 
+from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, as_text
+from fracqa.load.files import Unreadable, as_text, files_in
 
 
-def load_coco(folder: Path | None, relative) -> FormatSource:
+def load_coco(layout: Layout) -> FormatSource:
+    folder, relative = layout.annotation_dirs.get("coco"), layout.relative
     source = FormatSource("coco", present=folder is not None)
-    for path in sorted(folder.glob("*.json")) if folder else []:
+    for _, path in files_in(folder, ".json", layout.root) if folder else []:
         _load_file(path, relative(path), source)
     return source
 
@@ -162,3 +164,4 @@ def _fields(entry, wanted: dict[str, type]) -> dict | str:
         if kind is str and not isinstance(value, str):
             return f"has {key!r} = {json.dumps(value)[:40]}, not a string"
     return {key: (int(entry[key]) if kind is int else entry[key]) for key, kind in wanted.items()}
+

@@ -16,18 +16,41 @@ class Unreadable(Exception):
     """The file could not be read; the message says why, in words for a finding."""
 
 
-def files_in(folder: Path, suffix: str) -> list[tuple[str, Path]]:
-    """(name, path) of the files in `folder` whose name ends with `suffix`, sorted by name."""
+def files_in(folder: Path, suffix: str, root: Path | None = None) -> list[tuple[str, Path]]:
+    """(name, path) of the files in `folder` whose name ends with `suffix`, sorted by name;
+    a link that leads outside `root` is left out (the layout rules report it)."""
     try:
         with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(suffix) and e.is_file())
+            found = sorted((e.name, e.is_symlink()) for e in entries
+                           if e.name.endswith(suffix) and e.is_file())  # fmt: skip
     except OSError:
         return []
-    return [(name, folder / name) for name in names]
+    return [(name, folder / name) for name, link in found
+            if not (link and root and not inside(folder / name, root))]  # fmt: skip
 
 
-def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
-    """The bytes of a text document of the release (JSON, CSV, XML, TXT)."""
+def links_out(folder: Path | None, root: Path) -> list[Path]:
+    """The files of `folder` that are links leading outside `root`."""
+    if folder is None:
+        return []
+    try:
+        with os.scandir(folder) as entries:
+            links = sorted(Path(e.path) for e in entries if e.is_symlink())
+    except OSError:
+        return []
+    return [path for path in links if not inside(path, root)]
+
+
+def inside(path: Path, root: Path) -> bool:
+    """True when `path`, links resolved, lies within `root`."""
+    target = Path(os.path.realpath(path))
+    return target == root or root in target.parents
+
+
+def read_document(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a text document of the release (JSON, CSV, XML, TXT), refused above
+    `limit` (MAX_DOCUMENT_BYTES by default) without reading further."""
+    limit = limit or MAX_DOCUMENT_BYTES
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
@@ -38,7 +61,7 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
     return data
 
 
-def read_text(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> str:
+def read_text(path: Path, limit: int | None = None) -> str:
     """A UTF-8 document (a byte-order mark is dropped)."""
     return as_text(read_document(path, limit))
 
@@ -51,13 +74,30 @@ def as_text(data: bytes) -> str:
 
 
 # Parsed per-image files of this process, keyed by identity (an unchanged file, or a hard link
-# to one, is parsed once however many audits read it).
+# to one, is parsed once however many audits read it). Off by default: a single audit gains
+# nothing from it and would hold every parse twice; a process that audits the same files again
+# and again (the test suite) turns it on with remember(True).
 _PARSED: dict[tuple, Any] = {}
 _PARSED_LIMIT = 1_000_000
+_REMEMBER = {"on": False}
+
+
+def remember(enabled: bool) -> None:
+    """Remember parsed files and image scans across audits in this process (or stop, and
+    forget them)."""
+    _REMEMBER["on"] = enabled
+    if not enabled:
+        forget_parsed()
+
+
+def remembering() -> bool:
+    return _REMEMBER["on"]
 
 
 def parsed_once(path: Path, kind: str, parse: Callable[..., T], *args) -> T:
     """`parse(*args)`, or what it returned for this very file before."""
+    if not remembering():
+        return parse(*args)
     try:
         status = os.stat(path)
     except OSError:
@@ -72,5 +112,5 @@ def parsed_once(path: Path, kind: str, parse: Callable[..., T], *args) -> T:
 
 
 def forget_parsed() -> None:
-    """Drop every remembered parse (benchmarks measure a cold start with it)."""
+    """Drop every remembered parse."""
     _PARSED.clear()

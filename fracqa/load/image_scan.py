@@ -23,6 +23,7 @@ from pathlib import Path
 import imagehash
 from PIL import Image
 
+from fracqa.load.files import remembering
 from fracqa.workers import Workers
 
 DEFAULT_PIXEL_LIMIT = 50_000_000  # the release's largest radiographs have 6.6 million
@@ -148,7 +149,8 @@ class PendingScan:
 
     def __init__(self, paths: Iterable[Path], settings: ScanSettings, workers: Workers):
         self._paths = [str(p) for p in paths]
-        self._keys = [_identity(p, settings.pixel_limit) for p in self._paths]
+        self._keys = [_identity(p, settings.pixel_limit) if remembering() else None
+                      for p in self._paths]  # fmt: skip
         self._todo = [i for i, key in enumerate(self._keys) if key is None or key not in _MEMO]
         tasks = [(self._paths[i], settings.pixel_limit) for i in self._todo]
         self._progress = _progress(len(tasks), settings.progress)
@@ -163,7 +165,7 @@ class PendingScan:
         scanned = [result for chunk in self._chunks for result in chunk.result()]
         self._progress.close()
         for i, result in zip(self._todo, scanned, strict=True):
-            if self._keys[i] is not None and len(_MEMO) < _MEMO_LIMIT:
+            if self._keys[i] is not None and len(_MEMO) < _MEMO_LIMIT and remembering():
                 _MEMO[self._keys[i]] = result
         done = dict(zip(self._todo, scanned, strict=True))
         return [done[i] if i in done else dict(_MEMO[self._keys[i]])

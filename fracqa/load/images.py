@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from fracqa.layout import Layout
+from fracqa.load.files import inside
 from fracqa.load.image_scan import SCAN_FIELDS, PendingScan, ScanSettings
 from fracqa.workers import Workers
 
@@ -58,7 +59,7 @@ def _listing(layout: Layout):
         folder = folders.get(directory, "other")
         for entry in entries:
             path = Path(entry.path)
-            outside = entry.is_symlink() and not _inside(path, layout.root)
+            outside = entry.is_symlink() and not inside(path, layout.root)
             yield {"image_id": entry.name, "file": layout.relative(path), "folder": folder,
                    "outside_root": outside, "path": path}  # fmt: skip
 
@@ -77,7 +78,3 @@ def _walk(folder: Path):
         yield current, files
         stack.extend(Path(e.path) for e in reversed(entries) if e.is_dir(follow_symlinks=False))
 
-
-def _inside(path: Path, root: Path) -> bool:
-    target = path.resolve()
-    return target == root or root in target.parents

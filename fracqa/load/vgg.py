@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, as_text
+from fracqa.load.files import Unreadable, as_text, files_in
 
 
-def load_vgg(folder: Path | None, relative) -> FormatSource:
+def load_vgg(layout: Layout) -> FormatSource:
+    folder, relative = layout.annotation_dirs.get("vgg"), layout.relative
     source = FormatSource("vgg", present=folder is not None)
-    for path in sorted(folder.glob("*.json")) if folder else []:
+    for _, path in files_in(folder, ".json", layout.root) if folder else []:
         _load_file(path, relative(path), source)
     return source
 
@@ -89,3 +91,4 @@ def _bounds(points: list[tuple[float, float]]) -> tuple[float, float, float, flo
         return None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), min(ys), max(xs), max(ys)
+

@@ -8,14 +8,16 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
+from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, number
 from fracqa.load.files import Unreadable, files_in, parsed_once
 
 
-def load_voc(folder: Path | None, relative) -> FormatSource:
+def load_voc(layout: Layout) -> FormatSource:
+    folder, relative = layout.annotation_dirs.get("voc"), layout.relative
     source = FormatSource("voc", present=folder is not None)
     prefix = relative(folder) if folder else ""
-    for name, path in files_in(folder, ".xml") if folder else []:
+    for name, path in files_in(folder, ".xml", layout.root) if folder else []:
         file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
         source.absorb(parsed_once(path, f"voc {file}", _parse, path, file, image_id))
     return source

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, number
 from fracqa.load.files import Unreadable, as_text, files_in, parsed_once
 
 CLASSES_FILE = "classes.txt"
 
 
-def load_yolo(folder: Path | None, relative) -> FormatSource:
+def load_yolo(layout: Layout) -> FormatSource:
+    folder, relative = layout.annotation_dirs.get("yolo"), layout.relative
     source = FormatSource("yolo", present=folder is not None)
     if folder is None:
         return source
     _load_classes(folder / CLASSES_FILE, relative, source)
     prefix = relative(folder)
-    for name, path in files_in(folder, ".txt"):
+    for name, path in files_in(folder, ".txt", layout.root):
         if name != CLASSES_FILE:
             file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
             source.absorb(parsed_once(path, f"yolo {file}", _parse, path, file, image_id))
