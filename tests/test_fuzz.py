@@ -291,3 +291,17 @@ def test_jpeg_never_crashes(tree, record_property):
         audit_with(tree, path, content, "jpeg")
 
     counted(run, record_property)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [(("annotations", 2, "segmentation", 0), "delete", None, ""),
+     (("annotations", 0, "category_id"), "delete", None, ""),
+     (("annotations", 0, "category_id"), "replace", [], "")],
+    ids=["empty segmentation", "no category_id", "category_id a list"],
+)  # fmt: skip
+def test_cases_hypothesis_once_broke(tree, case):
+    """Regressions: both once stopped a rule (ANN019) or the COCO index (pycocotools)."""
+    path = _document(tree, "COCO JSON", ".json")
+    result = audit_with(tree, path, _mutate_json(json.loads(path.read_bytes()), *case), "coco")
+    assert result.gates("error")

@@ -151,8 +151,9 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
     if not (release.annotations.readable("coco") and release.annotations.readable("vgg")):
         return
     boxed = instances(release, boxed=True)
-    coco = _by_image(boxed[(boxed["format"] == "coco") & boxed["rings"].notna()])
-    vgg = _by_image(boxed[(boxed["format"] == "vgg") & boxed["rings"].notna()])
+    with_polygon = boxed["rings"].map(bool)
+    coco = _by_image(boxed[(boxed["format"] == "coco") & with_polygon])
+    vgg = _by_image(boxed[(boxed["format"] == "vgg") & with_polygon])
     tolerance = release.tolerances.pixels
     for image_id in sorted(set(coco) & set(vgg)):
         theirs, ours = coco[image_id], vgg[image_id]

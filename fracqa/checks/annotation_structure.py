@@ -78,7 +78,8 @@ def _coco_classes(release: Release) -> Iterator[Hit]:
                       {"categories": categories})  # fmt: skip
     for row in instances(release, "coco").itertuples(index=False):
         category = row.extra.get("category_id")
-        if category not in by_file.get(row.file, {}):
+        known = by_file.get(row.file, {})
+        if not isinstance(category, int) or isinstance(category, bool) or category not in known:
             yield Hit(f"COCO {row.location} has category_id {category!r}, which is not a "
                       "category of the file", row.image_id, row.file, row.location,
                       {"category_id": category})  # fmt: skip

@@ -40,9 +40,11 @@ def _load_file(path: Path, file: str, source: FormatSource) -> None:
 
 
 def _index(images: list[dict], annotations: list[dict], categories: list[dict]) -> COCO:
-    """The pycocotools index of the readable entries."""
+    """The pycocotools index of the readable entries (an annotation whose category_id is not an
+    integer is left out of it: pycocotools cannot index it; ANN003 reports it)."""
     index = COCO()
-    index.dataset = {"images": images, "annotations": annotations, "categories": categories}
+    indexable = [a for a in annotations if _is_integer(a.get("category_id"))]
+    index.dataset = {"images": images, "annotations": indexable, "categories": categories}
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
         index.createIndex()
     return index
@@ -138,7 +140,8 @@ def _geometry(annotation: dict):
     segmentation = annotation.get("segmentation")
     if isinstance(segmentation, dict):  # run-length encoded mask: no polygon to compare
         return (x, y, x + w, y + h), None, None
-    if not isinstance(segmentation, list) or not all(isinstance(r, list) for r in segmentation):
+    if (not isinstance(segmentation, list) or not segmentation
+            or not all(isinstance(r, list) for r in segmentation)):  # fmt: skip
         return (x, y, x + w, y + h), None, "has no polygon segmentation"
     rings = []
     for ring in segmentation:
@@ -147,6 +150,10 @@ def _geometry(annotation: dict):
             return (x, y, x + w, y + h), None, "has a polygon with non-numeric or odd coordinates"
         rings.append(list(zip(coordinates[0::2], coordinates[1::2], strict=True)))
     return (x, y, x + w, y + h), rings, None
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _fields(entry, wanted: dict[str, type]) -> dict | str:
