@@ -3,6 +3,7 @@ session), and clones of them to plant defects in."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -32,6 +33,23 @@ SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"
 def sample_root() -> Path:
     """The sample release committed to the repository. Never plant into it: clone it."""
     return SAMPLE_ROOT
+
+
+@pytest.fixture
+def sample_stays_pristine():
+    """Fails the test if it changed a byte of the committed sample (planters must only ever
+    write to clones, never through the clone's hard links)."""
+    before = file_digests(SAMPLE_ROOT)
+    yield
+    assert file_digests(SAMPLE_ROOT) == before
+
+
+def file_digests(root: Path) -> dict[str, str]:
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -21,22 +20,8 @@ SINGLE = "IMG0000600.jpg"  # fractured, 1 instance
 NON_FRACTURED = "IMG0000199.jpg"
 
 
-def _digests(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
-PRISTINE = _digests(SAMPLE_ROOT)
-
-
-@pytest.fixture(autouse=True)
-def pristine_untouched():
-    """Whatever a test plants in its clone, the committed sample stays byte-identical."""
-    yield
-    assert _digests(SAMPLE_ROOT) == PRISTINE
+# Whatever a test plants in its clone, the committed sample stays byte-identical.
+pytestmark = pytest.mark.usefixtures("sample_stays_pristine")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -24,22 +23,8 @@ LARGE_NON_FRACTURED = "IMG0000199.jpg"  # 2304 x 2880
 SQUAT_NON_FRACTURED = "IMG0002822.jpg"  # 373 x 214
 
 
-def _digests(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
-PRISTINE = _digests(SAMPLE_ROOT)
-
-
-@pytest.fixture(autouse=True)
-def pristine_untouched():
-    """Whatever a test plants in its clone, the committed sample stays byte-identical."""
-    yield
-    assert _digests(SAMPLE_ROOT) == PRISTINE
+# Whatever a test plants in its clone, the committed sample stays byte-identical.
+pytestmark = pytest.mark.usefixtures("sample_stays_pristine")
 
 
 @pytest.fixture
