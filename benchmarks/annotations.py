@@ -12,13 +12,13 @@ import statistics
 import time
 
 from benchmarks.replica import full_replica
-from fracqa.audit import _apply
 from fracqa.catalogue import all_rules
 from fracqa.layout import locate
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
 from fracqa.load.images import inventory
 from fracqa.load.splits import load_splits
 from fracqa.release import Release, load_annotations, real_sizes
+from fracqa.runner import _apply
 
 BUDGET_SECONDS = 2.0
 

@@ -18,8 +18,8 @@ import pandas as pd
 from benchmarks.replica import full_replica
 from fixtures import defects
 from fixtures import defects_annotations as annotations
-from fracqa.audit import run_audit
 from fracqa.reports import html
+from fracqa.runner import run_audit
 
 BUDGET_SECONDS, BUDGET_BYTES = 3.0, 15 * 1024 * 1024
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from fracqa.model import FAMILIES, PREFIX_OF_FAMILY, Hit, Rule, Severity
 
@@ -22,6 +23,7 @@ _CHECK_MODULES = (
     "fracqa.checks.annotation_agreement",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
+    "fracqa.checks.waivers",
 )
 
 
@@ -66,15 +68,35 @@ class UnknownSelector(ValueError):
     """A --select/--ignore entry that names no rule."""
 
 
-def select_rules(select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
-    """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry.
+def select_rules(
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    severity: Mapping[str, str] | None = None,
+    waivers: bool = False,
+) -> list[Rule]:
+    """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry,
+    each at the severity `severity` gives it (by code, prefix or name; the most specific entry
+    wins). The waiver rules run when `waivers` are in use, whatever `select` says.
 
     Entries are codes (`CSV004`), prefixes (`STA`, `CSV0`) or names (`image-id-format`).
     """
     rules = all_rules()
-    for selector in [*select, *ignore]:
+    severity = severity or {}
+    for selector in [*select, *ignore, *severity]:
         if not any(r.matches(selector) for r in rules):
             raise UnknownSelector(f"{selector!r} matches no rule (see `fracqa rules`)")
+    chosen = [r for r in rules if r.family != "waivers"]
     if select:
-        rules = [r for r in rules if any(r.matches(s) for s in select)]
-    return [r for r in rules if not any(r.matches(s) for s in ignore)]
+        chosen = [r for r in chosen if any(r.matches(s) for s in select)]
+    if waivers:
+        chosen += [r for r in rules if r.family == "waivers"]
+    chosen = [r for r in chosen if not any(r.matches(s) for s in ignore)]
+    return [_with_severity(r, severity) for r in chosen]
+
+
+def _with_severity(rule: Rule, severity: Mapping[str, str]) -> Rule:
+    matching = [s for s in severity if rule.matches(s)]
+    if not matching:
+        return rule
+    chosen = max(matching, key=lambda s: (s == rule.code or s == rule.name, len(s)))
+    return replace(rule, severity=Severity(severity[chosen]))

@@ -21,6 +21,7 @@ class Tolerances:
     pixels: float = 1.0  # box corners, polygon vertices, image bounds
     area: float = 0.1  # largest relative difference of COCO `area` from the polygon's area
     hash_distance: int = 4  # perceptual-hash bits within which two images are near-duplicates
+    iou: float = 0.5  # the least box IoU at which two versions of an instance are the same one
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics")
+# `waivers` holds fracqa's own rules about the waivers file an audit is given.
+FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "waivers")
 PREFIX_OF_FAMILY = {
     "layout": "LAY",
     "csv": "CSV",
@@ -30,6 +31,7 @@ PREFIX_OF_FAMILY = {
     "annotations": "ANN",
     "splits": "SPL",
     "statistics": "STA",
+    "waivers": "WAV",
 }
 
 
@@ -88,6 +90,8 @@ class Finding:
     file: str | None = None
     location: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    waived: bool = False  # accepted by a waiver: listed, but never gates
+    waiver_reason: str | None = None
 
     @classmethod
     def of(cls, rule: Rule, hit: Hit) -> Finding:
@@ -114,7 +118,7 @@ class Finding:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        fields = {
             "rule": self.rule,
             "name": self.name,
             "family": self.family,
@@ -125,6 +129,9 @@ class Finding:
             "location": self.location,
             "details": self.details,
         }
+        if self.waived:
+            fields.update(waived=True, waiver_reason=self.waiver_reason)
+        return fields
 
 
 def _text(value: Any) -> str | None:
@@ -148,7 +155,7 @@ def plain(value: Any) -> Any:
 
 
 @dataclass
-class AuditResult:
+class AuditRecord:
     """Everything one audit found, in a fixed order; reports render it and compute nothing."""
 
     root: Path
@@ -162,16 +169,27 @@ class AuditResult:
     identity: dict[str, Any] = field(default_factory=dict)  # digests of the release's parts
     evidence: dict[str, dict] = field(default_factory=dict)  # per image a finding names
     distributions: dict[str, dict] = field(default_factory=dict)  # for the report's charts
+    waivers_file: str | None = None  # the waivers file the findings were checked against
+
+    @property
+    def open(self) -> list[Finding]:
+        """The findings no waiver accepts."""
+        return [f for f in self.findings if not f.waived]
+
+    @property
+    def waived(self) -> list[Finding]:
+        return [f for f in self.findings if f.waived]
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        """How many findings of `severity` no waiver accepts."""
+        return sum(1 for f in self.open if f.severity is severity)
 
     def gating(self, fail_on: str) -> list[Finding]:
-        """The findings at or above `fail_on` (error | warning | never)."""
+        """The findings at or above `fail_on` (error | warning | never) no waiver accepts."""
         if fail_on == "never":
             return []
         threshold = Severity(fail_on).rank
-        return [f for f in self.findings if f.severity.rank <= threshold]
+        return [f for f in self.open if f.severity.rank <= threshold]
 
     def gates(self, fail_on: str) -> bool:
         """True when a finding at or above `fail_on` exists: the audit fails."""

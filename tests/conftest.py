@@ -12,10 +12,10 @@ import pytest
 from fixtures.defects import clone_release
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
-from fracqa.audit import run_audit
 from fracqa.figures import import_great_expectations
 from fracqa.load.files import remember
-from fracqa.model import AuditResult
+from fracqa.model import AuditRecord
+from fracqa.runner import run_audit
 
 # The suite audits clones of the same two trees hundreds of times: remember each file's parse
 # and each image's scan (keyed by inode, size and times, so a planted change is seen).
@@ -59,7 +59,7 @@ def full_replica(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def full_audit(full_replica) -> AuditResult:
+def full_audit(full_replica) -> AuditRecord:
     return run_audit(full_replica)
 
 

@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from fixtures.defects import replace_file
-from fracqa.audit import run_audit
 from fracqa.config import Settings
-from fracqa.model import AuditResult
+from fracqa.model import AuditRecord
 from fracqa.reports import json_report
+from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_EXPECTATIONS
 
 CASES_RUN: Counter = Counter()
@@ -23,7 +23,7 @@ EXAMPLES = int(os.environ.get("FRACQA_FUZZ_EXAMPLES", "2000"))
 SETTINGS = Settings(workers=1, expectations=SAMPLE_EXPECTATIONS)
 
 
-def audit_with(root: Path, path: Path, content: bytes, source: str) -> AuditResult:
+def audit_with(root: Path, path: Path, content: bytes, source: str) -> AuditRecord:
     """Audit `root` with `path` holding `content`, then put the original back. Whatever the
     content, the audit completes, no rule breaks, and the JSON report is valid JSON."""
     original = path.read_bytes()

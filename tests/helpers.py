@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from fracqa.audit import run_audit
 from fracqa.config import Settings
-from fracqa.model import AuditResult, Finding
+from fracqa.model import AuditRecord, Finding
+from fracqa.runner import run_audit
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def findings_of(result: AuditResult, code: str) -> list[Finding]:
+def findings_of(result: AuditRecord, code: str) -> list[Finding]:
     return [f for f in result.findings if f.rule == code]
 
 
-def codes(result: AuditResult) -> set[str]:
+def codes(result: AuditRecord) -> set[str]:
     return {f.rule for f in result.findings}
 
 
@@ -38,6 +38,6 @@ SAMPLE_EXPECTATIONS = REPO / "fixtures" / "sample" / "expected.yaml"
 SAMPLE_SETTINGS = Settings(expectations=SAMPLE_EXPECTATIONS)
 
 
-def audit_sample(root: Path, select=(), ignore=()) -> AuditResult:
+def audit_sample(root: Path, select=(), ignore=()) -> AuditRecord:
     """Audit a copy of the sample release against the sample's own figures."""
     return run_audit(root, select, ignore, SAMPLE_SETTINGS)

@@ -8,14 +8,14 @@ from pathlib import Path
 from fixtures import defects
 from fixtures import defects_annotations as annotations
 from fixtures import defects_images as images
-from fracqa.audit import run_audit
-from fracqa.model import AuditResult
+from fracqa.model import AuditRecord
+from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_SETTINGS, image_with
 
 HOSTILE_NAME = "IMG<img src=x onerror=alert(1)>.jpg"
 
 
-def planted_release(sample_root: Path, dest: Path) -> tuple[Path, AuditResult]:
+def planted_release(sample_root: Path, dest: Path) -> tuple[Path, AuditRecord]:
     root = defects.clone_release(sample_root, dest)
     several = image_with(root, fractured=1, fracture_count=2)
     annotations.move_yolo_box(root, several)

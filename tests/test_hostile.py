@@ -12,10 +12,10 @@ import pytest
 
 from fixtures import defects
 from fixtures import defects_annotations as annotations
-from fracqa.audit import run_audit
 from fracqa.cli import main
 from fracqa.config import Settings
 from fracqa.load import files
+from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_EXPECTATIONS, findings_of, image_with
 from tests.report_fixture import planted_release
 

@@ -10,8 +10,8 @@ import pytest
 
 from fixtures import defects
 from fixtures import defects_annotations as plant
-from fracqa.audit import run_audit
 from fracqa.cli import main
+from fracqa.runner import run_audit
 from tests.helpers import audit_sample, codes, findings_of, image_with
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import defects
-from fracqa.audit import run_audit
+from fracqa.runner import run_audit
 from tests.helpers import audit_sample, codes, findings_of, image_with
 
 

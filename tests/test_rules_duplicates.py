@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fixtures import defects_images as plant
-from fracqa.audit import run_audit
 from fracqa.config import Settings, Tolerances
+from fracqa.runner import run_audit
 from tests.helpers import findings_of
 
 

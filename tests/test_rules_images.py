@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures import defects
-from fracqa.audit import run_audit
+from fracqa.runner import run_audit
 from tests.helpers import codes, findings_of, image_with
 
 

@@ -6,8 +6,8 @@ import struct
 
 from fixtures import defects
 from fixtures import defects_images as plant
-from fracqa.audit import run_audit
 from fracqa.config import Settings
+from fracqa.runner import run_audit
 from tests.helpers import codes, findings_of, image_with
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fixtures import defects_images as plant
-from fracqa.audit import run_audit
+from fracqa.runner import run_audit
 from tests.helpers import codes, findings_of, image_with
 
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from fixtures import defects_images as plant
-from fracqa.audit import run_audit
 from fracqa.cli import main
 from fracqa.config import Settings
 from fracqa.load.expectations import KNOWN_FIGURES
+from fracqa.runner import run_audit
 from tests.helpers import findings_of
 
 

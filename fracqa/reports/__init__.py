@@ -1,1 +1,1 @@
-"""Reports: each output format turns an AuditResult into text or bytes, recomputing nothing."""
+"""Reports: each output format turns an AuditRecord into text or bytes, recomputing nothing."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fracqa.model import FAMILIES, AuditResult, Finding, Severity
+from fracqa.model import FAMILIES, AuditRecord, Finding, Severity
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -13,13 +13,13 @@ _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 FIRST_FEW = 5
 
 
-def render(result: AuditResult, colour: bool = False, per_rule: int | None = FIRST_FEW,
+def render(result: AuditRecord, colour: bool = False, per_rule: int | None = FIRST_FEW,
            reports: dict[str, str] | None = None) -> str:  # fmt: skip
-    """The console text; `per_rule` findings of each rule (all when None), then the summary
-    and the `reports` written ({"HTML": path, ...})."""
+    """The console text; `per_rule` findings of each rule (all when None), then the waived
+    findings, the summary and the `reports` written ({"HTML": path, ...})."""
     lines = []
     for rule in result.rules_run:
-        findings = result.findings_of(rule)
+        findings = [f for f in result.findings_of(rule) if not f.waived]
         if not findings:
             continue
         header = f"{rule.code} {rule.name} ({len(findings)}): {rule.title}"
@@ -29,6 +29,7 @@ def render(result: AuditResult, colour: bool = False, per_rule: int | None = FIR
         if len(findings) > len(shown):
             lines.append(f"  ... and {len(findings) - len(shown)} more {rule.code} finding(s)")
         lines.append("")
+    lines.extend(_waived(result, per_rule))
     lines.extend(_summary(result, colour))
     for kind, path in (reports or {}).items():
         lines.append(f"{kind} report: {path}")
@@ -36,13 +37,23 @@ def render(result: AuditResult, colour: bool = False, per_rule: int | None = FIR
 
 
 def where(finding: Finding) -> str:
-    """`file:line` when the finding has a line, else the file, else the image, else `.`."""
+    """`file:line` when the finding has a line, else the file, else the image, else `.`; and
+    the image, when the finding names one that neither its place nor its message shows."""
     place = finding.file or finding.image_id or "."
     if finding.location and finding.location.startswith("line "):
-        return f"{place}:{finding.location.removeprefix('line ')}"
-    if finding.location:
-        return f"{place} ({finding.location})"
+        place = f"{place}:{finding.location.removeprefix('line ')}"
+    elif finding.location:
+        place = f"{place} ({finding.location})"
+    image = finding.image_id
+    if image and image not in place and image not in finding.message:
+        place += f" ({image})"
     return place
+
+
+def finding_text(finding: Finding) -> str:
+    """One finding on one line, as every text output shows it."""
+    waived = f" (waived: {finding.waiver_reason or 'no reason given'})" if finding.waived else ""
+    return f"{where(finding)}: {finding.rule} [{finding.severity.value}] {finding.message}{waived}"
 
 
 def _paint(text: str, severity: Severity, colour: bool) -> str:
@@ -54,8 +65,21 @@ def _finding_line(finding: Finding, colour: bool) -> str:
     return f"{where(finding)}: {finding.rule} {label} {finding.message}"
 
 
-def _summary(result: AuditResult, colour: bool) -> list[str]:
-    counts = Counter((f.family, f.severity) for f in result.findings)
+def _waived(result: AuditRecord, shown: int | None) -> list[str]:
+    """The findings waivers accept, apart from the others, with their reasons."""
+    waived = result.waived
+    if not waived:
+        return []
+    lines = [f"Waived by {result.waivers_file} ({len(waived)}): accepted, not gating"]
+    listed = waived if shown is None else waived[:shown]
+    lines.extend(f"  {finding_text(f)}" for f in listed)
+    if len(waived) > len(listed):
+        lines.append(f"  ... and {len(waived) - len(listed)} more waived finding(s)")
+    return [*lines, ""]
+
+
+def _summary(result: AuditRecord, colour: bool) -> list[str]:
+    counts = Counter((f.family, f.severity) for f in result.open)
     run = Counter(r.family for r in result.rules_run)
     header = f"{'family':<12} {'rules':>5} {'errors':>7} {'warnings':>9} {'infos':>6}"
     rows = [header, "-" * len(header)]
@@ -79,5 +103,7 @@ def _summary(result: AuditResult, colour: bool) -> list[str]:
         verdict += _paint(f"no errors, {warnings} warning(s)", Severity.WARNING, colour)
     else:
         verdict += "no errors, no warnings"
+    if result.waivers_file:
+        verdict += f" ({len(result.waived)} waived)"
     rows.extend(["", verdict])
     return rows

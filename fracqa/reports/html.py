@@ -1,5 +1,5 @@
 """The HTML audit report: one self-contained file (styles, script, thumbnails and charts
-inlined; nothing fetched), rendered with Jinja2 from an AuditResult. Every string from the
+inlined; nothing fetched), rendered with Jinja2 from an AuditRecord. Every string from the
 release goes through Jinja2's autoescaping, or through `tojson` inside the script data."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from fracqa.model import FAMILIES, AuditResult, Severity
+from fracqa.model import FAMILIES, AuditRecord, Severity
 from fracqa.reports.console import where
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -18,29 +18,34 @@ FORMAT_NAMES = {"coco": "COCO", "vgg": "VGG", "yolo": "YOLO", "voc": "VOC"}
 PAGE_SIZE = 25  # findings shown per rule before "show more"
 
 
-def render(result: AuditResult, fail_on: str = "error") -> str:
-    environment = Environment(
+def environment() -> Environment:
+    """Jinja2 over the report templates, autoescaping everything they show."""
+    return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = environment.get_template("report.html.j2")
+
+
+def render(result: AuditRecord, fail_on: str = "error") -> str:
+    template = environment().get_template("report.html.j2")
     return template.render(**view(result, fail_on),
                            css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
                            js=(TEMPLATES / "report.js").read_text(encoding="utf-8"))  # fmt: skip
 
 
-def view(result: AuditResult, fail_on: str) -> dict:
+def view(result: AuditRecord, fail_on: str) -> dict:
     """Everything the template shows, arranged (not computed) from the result."""
-    counts = Counter((f.family, f.severity.value) for f in result.findings)
+    counts = Counter((f.family, f.severity.value) for f in result.open)
     by_rule: dict[str, list] = {}
     for finding in result.findings:
         by_rule.setdefault(finding.rule, []).append(finding)
     gating = result.gating(fail_on)
     rules = [
         {"rule": rule, "findings": by_rule.get(rule.code, []),
-         "worst": _worst(by_rule.get(rule.code, []))}
+         "worst": _worst([f for f in by_rule.get(rule.code, []) if not f.waived]),
+         "waived": sum(f.waived for f in by_rule.get(rule.code, []))}
         for rule in sorted(result.rules_run, key=lambda r: (FAMILIES.index(r.family), r.code))
     ]  # fmt: skip
     return {
@@ -50,6 +55,8 @@ def view(result: AuditResult, fail_on: str) -> dict:
         "gating": len(gating),
         "families": [f for f in FAMILIES if any(r.family == f for r in result.rules_run)],
         "counts": counts,
+        "waived": len(result.waived),
+        "waived_by_family": Counter(f.family for f in result.waived),
         "severities": [s.value for s in Severity],
         "rules": rules,
         "groups": [entry for entry in rules if entry["findings"]],
@@ -76,7 +83,7 @@ def _statistics(rows: list[dict] | None) -> list[dict]:
     return shown
 
 
-def _charts(result: AuditResult) -> list[dict]:
+def _charts(result: AuditRecord) -> list[dict]:
     """Bar charts of published against observed figures, by group of figures."""
     rows = {row["figure"]: row for row in result.statistics or []}
     charts = []

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
 
-from fracqa.model import AuditResult
-from fracqa.reports.console import where
+from fracqa.model import AuditRecord
+from fracqa.reports.console import finding_text
 
 
-def render(result: AuditResult, fail_on: str = "error") -> bytes:
+def render(result: AuditRecord, fail_on: str = "error") -> bytes:
     gating = {id(f) for f in result.gating(fail_on)}
     suite = ElementTree.Element("testsuite", name=f"fracqa {result.root.name}",
                                 tests=str(len(result.rules_run)), time=f"{result.seconds:.3f}",
@@ -27,10 +27,11 @@ def render(result: AuditResult, fail_on: str = "error") -> bytes:
                 case, "failure", type=rule.severity.value,
                 message=f"{len(failing)} finding(s): {rule.title}",
             )  # fmt: skip
-            failure.text = "\n".join(_line(f) for f in failing)
-        others = [f for f in findings if id(f) not in gating]
+            failure.text = "\n".join(finding_text(f) for f in failing)
+        others = [f for f in findings if id(f) not in gating]  # below --fail-on, or waived
         if others:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(_line(f) for f in others)
+            output = ElementTree.SubElement(case, "system-out")
+            output.text = "\n".join(finding_text(f) for f in others)
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suites = ElementTree.Element("testsuites", name="fracqa", tests=str(len(result.rules_run)),
@@ -38,7 +39,3 @@ def render(result: AuditResult, fail_on: str = "error") -> bytes:
     suites.append(suite)
     ElementTree.indent(suites)
     return ElementTree.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def _line(finding) -> str:
-    return f"{where(finding)}: {finding.rule} [{finding.severity.value}] {finding.message}"

@@ -14,8 +14,10 @@
     Array.prototype.forEach.call(form.querySelectorAll("input[name=severity]"), function (box) {
       severities[box.value] = box.checked;
     });
+    var waived = form.elements.waived;
     return {
       severities: severities,
+      waived: waived ? waived.checked : true,
       family: form.elements.family.value,
       rule: form.elements.rule.value,
       text: form.elements.text.value.trim().toLowerCase()
@@ -24,13 +26,13 @@
 
   function apply() {
     var want = wanted();
-    var filtering = want.text !== "" || want.family !== "" || want.rule !== "" ||
+    var filtering = want.text !== "" || want.family !== "" || want.rule !== "" || !want.waived ||
       Object.keys(want.severities).some(function (s) { return !want.severities[s]; });
     var visible = 0;
     var perRule = {};
     findings.forEach(function (item) {
       var d = item.dataset;
-      var match = want.severities[d.severity] &&
+      var match = want.severities[d.severity] && (want.waived || d.waived !== "1") &&
         (!want.family || d.family === want.family) &&
         (!want.rule || d.rule === want.rule) &&
         (!want.text || d.text.indexOf(want.text) !== -1);

@@ -1,0 +1,102 @@
+"""Run the flow: locate -> load -> check, and gather the findings into an AuditRecord."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fracqa import __version__, evidence
+from fracqa.catalogue import select_rules
+from fracqa.checks.statistics import statistics
+from fracqa.config import Settings
+from fracqa.layout import locate
+from fracqa.load.expectations import load_expectations
+from fracqa.load.identity import release_identity
+from fracqa.model import AuditRecord, Finding, Hit, Rule
+from fracqa.options import Options
+from fracqa.release import Release, load_release
+from fracqa.waivers import Waivers, Waiving, apply_waivers, load_waivers
+
+
+def run_audit(
+    root: Path | str,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: Settings | None = None,
+    severity: Mapping[str, str] | None = None,
+    waivers: Waivers | None = None,
+) -> AuditRecord:
+    """Audit the release at `root` with the selected rules, at the severities `severity` gives
+    them, marking the findings `waivers` accept.
+
+    Raises NotARelease when the root cannot be audited at all, UnknownSelector for a
+    select/ignore/severity entry that names no rule, BadExpectations for an unusable
+    expectations file.
+    """
+    return audit_release(root, select, ignore, settings, severity, waivers)[0]
+
+
+def audit_with(root: Path | str, options: Options) -> tuple[AuditRecord, Release]:
+    """Audit the release at `root` with everything `options` configures, its waivers file
+    included; returns the loaded release too."""
+    waivers = load_waivers(options.waivers) if options.waivers else None
+    return audit_release(root, options.select, options.ignore, options.settings,
+                         options.severity, waivers)  # fmt: skip
+
+
+def audit_release(
+    root: Path | str,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: Settings | None = None,
+    severity: Mapping[str, str] | None = None,
+    waivers: Waivers | None = None,
+) -> tuple[AuditRecord, Release]:
+    """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    rules = select_rules(select, ignore, severity, waivers=waivers is not None)
+    settings = settings or Settings()
+    ran_statistics = any(rule.family == "statistics" for rule in rules)
+    expectations = load_expectations(settings.expectations) if ran_statistics else None
+    layout = locate(root)
+    release = load_release(layout, settings, expectations)
+    release_rules = [rule for rule in rules if rule.family != "waivers"]
+    findings = [finding for rule in release_rules for finding in _apply(rule, release)]
+    if waivers is not None:
+        waiving = apply_waivers(findings, waivers, release_rules)
+        findings = waiving.findings + [
+            finding for rule in rules if rule.family == "waivers"
+            for finding in _apply(rule, waiving)
+        ]  # fmt: skip
+    findings.sort(key=Finding.sort_key)
+    result = AuditRecord(
+        root=layout.root,
+        version=__version__,
+        findings=findings,
+        rules_run=rules,
+        images=int(release.images["image_id"].nunique()),
+        seconds=0.0,
+        statistics=statistics(release) if ran_statistics else None,
+        started_at=started_at,
+        identity=release_identity(release),
+        evidence=evidence.gather(release, findings),
+        distributions=evidence.distributions(release),
+        waivers_file=str(waivers.path) if waivers is not None else None,
+    )
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result, release
+
+
+def _apply(rule: Rule, subject: Release | Waiving) -> list[Finding]:
+    try:
+        return [Finding.of(rule, hit) for hit in rule.check(subject)]
+    except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit
+        hit = Hit(
+            f"rule {rule.code} could not finish: {type(error).__name__}: {error}. "
+            "This is a bug in fracqa; the other rules ran.",
+            details={"exception": type(error).__name__},
+        )
+        return [Finding.of(rule, hit)]
