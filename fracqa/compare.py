@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,7 @@ class ReleaseDiff:
     columns: dict[str, list[str]] = field(default_factory=dict)
     labels: list[dict] = field(default_factory=list)
     instances: list[dict] = field(default_factory=list)
-    formats_not_compared: dict[str, str] = field(default_factory=dict)
+    not_compared: dict[str, str] = field(default_factory=dict)  # source -> why (unreadable)
     splits: list[dict] = field(default_factory=list)
     figures: list[dict] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
@@ -109,11 +110,17 @@ def compare(old: AuditRecord, old_release: Release, new: AuditRecord, new_releas
     came = {row.get("new_id", row["image_id"]) for kind in ("added", "renamed")
             for row in diff.images[kind]}  # fmt: skip
     common = (_ids(old_release) & _ids(new_release)) - gone - came
-    diff.rows = _row_changes(old_release, new_release, gone, came)
-    diff.columns, diff.labels = _label_changes(old_release, new_release, common)
-    diff.instances, diff.formats_not_compared = _instance_changes(
+    unreadable_csv = _unreadable(old_release, new_release, _csv_readable)
+    if unreadable_csv:
+        diff.not_compared["dataset.csv"] = unreadable_csv
+        diff.rows, diff.columns = {"added": [], "removed": []}, {"added": [], "removed": []}
+    else:
+        diff.rows = _row_changes(old_release, new_release, gone, came)
+        diff.columns, diff.labels = _label_changes(old_release, new_release, common)
+    diff.instances, unreadable_formats = _instance_changes(
         old_release, new_release, common, new_release.tolerances
     )
+    diff.not_compared.update(unreadable_formats)
     diff.splits = _split_changes(old_release, new_release, common)
     diff.figures = _figure_changes(old.statistics, new.statistics)
     diff.fixed, diff.introduced = _finding_changes(old.findings, new.findings)
@@ -213,6 +220,17 @@ def _label_changes(old: Release, new: Release, common: set[str]) -> tuple[dict, 
     return columns, changes
 
 
+def _csv_readable(release: Release) -> bool:
+    rows = release.dataset_csv.rows if release.dataset_csv else None
+    return rows is not None and "image_id" in rows
+
+
+def _unreadable(old: Release, new: Release, readable) -> str | None:
+    """Why a source cannot be compared (`readable` fails in either version), else None."""
+    sides = [side for side, release in (("old", old), ("new", new)) if not readable(release)]
+    return f"unreadable or missing in {' and '.join(sides)}" if sides else None
+
+
 def _csv_rows(release: Release) -> pd.DataFrame:
     """dataset.csv as written (strings), one row per image id (its first), by image id."""
     rows = release.dataset_csv.rows if release.dataset_csv else None
@@ -227,16 +245,19 @@ def _instance_changes(old: Release, new: Release, common: set[str],
     changes: list[dict] = []
     not_compared = {}
     for fmt in FORMATS:
-        unreadable = [side for side, release in (("old", old), ("new", new))
-                      if not release.annotations.readable(fmt)]  # fmt: skip
+        unreadable = _unreadable(old, new, partial(_format_readable, fmt=fmt))
         if unreadable:
-            not_compared[fmt] = f"unreadable or missing in {' and '.join(unreadable)}"
+            not_compared[fmt] = unreadable
             continue
         before, after = _boxes(old, fmt, common), _boxes(new, fmt, common)
         for image_id in sorted(set(before) | set(after)):
             changes += _image_instance_changes(fmt, image_id, before.get(image_id, []),
                                                after.get(image_id, []), tolerances)  # fmt: skip
     return changes, not_compared
+
+
+def _format_readable(release: Release, fmt: str) -> bool:
+    return release.annotations.readable(fmt)
 
 
 def _boxes(release: Release, fmt: str, images: set[str]) -> dict[str, list]:

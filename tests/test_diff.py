@@ -163,9 +163,19 @@ def test_unreadable_format_is_not_compared(versions):
     old, new = versions
     annotations.truncate_coco_file(new)
     _, document = diff_of(old, new)
-    assert "coco" in document["formats_not_compared"]
+    assert document["not_compared"] == {"coco": "unreadable or missing in new"}
     assert not any(r["format"] == "coco" for r in document["instances"])
     assert any(f["rule"] == "ANN001" for f in document["findings"]["introduced"])
+
+
+def test_unreadable_dataset_csv_is_not_compared(versions, capsys):
+    old, new = versions
+    defects.write_garbage_csv(new)
+    _, document = diff_of(old, new)
+    assert document["not_compared"] == {"dataset.csv": "unreadable or missing in new"}
+    assert document["labels"] == [] and document["columns"] == {"added": [], "removed": []}
+    assert document["rows"] == {"added": [], "removed": []}
+    assert "dataset.csv not compared: unreadable or missing in new" in capsys.readouterr().out
 
 
 def test_identical_versions_show_nothing(versions, capsys):

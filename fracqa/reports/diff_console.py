@@ -4,6 +4,7 @@ summary and the verdict on the findings the new version introduces."""
 from __future__ import annotations
 
 from fracqa.compare import ReleaseDiff
+from fracqa.load.annotation_table import FORMAT_LABEL
 from fracqa.reports.console import finding_text
 
 FIRST_FEW = 10
@@ -22,8 +23,8 @@ def render(diff: ReleaseDiff, per_kind: int | None = FIRST_FEW) -> str:
         lines.append("")
     if diff.empty():
         lines += ["No change to the images, labels, instances or splits.", ""]
-    for fmt, reason in diff.formats_not_compared.items():
-        lines.append(f"{fmt.upper()} instances not compared: {reason}")
+    for source, reason in diff.not_compared.items():
+        lines.append(f"{FORMAT_LABEL.get(source, source)} not compared: {reason}")
     gating = diff.gating()
     lines.append(f"{len(diff.fixed)} finding(s) fixed, {len(diff.introduced)} introduced; "
                  + (f"{len(gating)} introduced at or above {diff.fail_on}: FAIL" if gating

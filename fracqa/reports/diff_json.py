@@ -23,7 +23,7 @@ def to_dict(diff: ReleaseDiff) -> dict:
         "columns": diff.columns,
         "labels": diff.labels,
         "instances": diff.instances,
-        "formats_not_compared": diff.formats_not_compared,
+        "not_compared": diff.not_compared,
         "splits": diff.splits,
         "figures": diff.figures,
         "findings": {"fixed": [_finding(f) for f in diff.fixed],
