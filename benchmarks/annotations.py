@@ -7,11 +7,10 @@ VGG, YOLO, VOC and the ANN/CSV003 rules) takes under 2 s on the 2-core CI machin
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 
-from benchmarks.replica import full_replica
+from benchmarks.replica import full_replica, machine
 from fracqa.catalogue import all_rules
 from fracqa.layout import locate
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
@@ -44,8 +43,7 @@ def main() -> None:
     root = full_replica()
     runs = [once(root) for _ in range(args.repeat)]
     seconds = [r[0] for r in runs]
-    print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}")  # fmt: skip
+    print(f"machine: {machine()}")
     print(f"instances loaded: {runs[0][1]} (4 formats), findings: {runs[0][2]}")
     print(f"annotations load + check: median {statistics.median(seconds):.2f} s, "
           f"max {max(seconds):.2f} s over {len(seconds)} runs (budget {BUDGET_SECONDS:.1f} s)")

@@ -11,14 +11,12 @@ the medians compared.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
-from benchmarks.replica import full_replica
+from benchmarks.replica import full_replica, machine
 
 PLAIN_LOOP = """
 import sys
@@ -49,8 +47,7 @@ def main() -> None:
         loops.append(timed(loop))
         audits.append(timed(audit))
     audit_s, loop_s = statistics.median(audits), statistics.median(loops)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}")  # fmt: skip
+    print(f"machine: {machine()}")
     print(f"plain decode loop: median {loop_s:.2f} s ({', '.join(f'{t:.2f}' for t in loops)})")
     print(f"whole fracqa audit: median {audit_s:.2f} s ({', '.join(f'{t:.2f}' for t in audits)})")
     print(f"audit / loop = {audit_s / loop_s:.2f}: {'PASS' if audit_s <= loop_s else 'FAIL'}")

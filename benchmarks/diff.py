@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 from benchmarks.audit_vs_decode import timed
-from benchmarks.replica import full_replica
+from benchmarks.replica import full_replica, machine
 from fixtures import changes, defects
 from fixtures.defects import clone_release
 from fixtures.defects_images import move_between_splits
@@ -56,8 +54,7 @@ def main() -> None:
             audits.append(timed(audit))
             diffs.append(timed(diff))
         summary = json.loads(report.read_text())["summary"]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"{platform.python_implementation()} {platform.python_version()}")  # fmt: skip
+    print(f"machine: {machine()}")
     print(f"changes found: { {k: v for k, v in summary.items() if v} }")
     print(f"one audit: median {statistics.median(audits):.2f} s")
     print(f"diff (two audits and the comparison): median {statistics.median(diffs):.2f} s")

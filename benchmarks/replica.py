@@ -1,13 +1,21 @@
-"""Where the benchmarks find (or build, once) the full-size replica."""
+"""What the benchmarks share: the full-size replica (found, or built once) and a line saying
+which machine the numbers were measured on."""
 
 from __future__ import annotations
 
 import os
+import platform
 import tempfile
 from pathlib import Path
 
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
+
+
+def machine() -> str:
+    """e.g. `x86_64, 2 cores, CPython 3.11.7`."""
+    return (f"{platform.machine()}, {os.cpu_count()} cores, "
+            f"{platform.python_implementation()} {platform.python_version()}")  # fmt: skip
 
 
 def full_replica(scale: int = 1) -> Path:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.replica import full_replica
+from benchmarks.replica import full_replica, machine
 
 TARGET_RATIO, TARGET_MB = 1.25, 600
 
@@ -75,8 +73,7 @@ def main() -> None:
         images = sum(1 for _ in (root / "images").rglob("*.jpg"))
         seconds, peak = measure(root)
         rows[scale] = (images, seconds, seconds / images * 1000, peak)
-    print(f"{platform.machine()}, {os.cpu_count()} cores, CPython {platform.python_version()}, "
-          f"{datetime.date.today()}")  # fmt: skip
+    print(f"{machine()}, {datetime.date.today()}")
     print("| scale | images | wall time | per image | peak memory (all processes) |")
     print("|---|---|---|---|---|")
     for scale, (images, seconds, per_image, peak) in rows.items():

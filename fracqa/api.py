@@ -78,11 +78,7 @@ class AuditResult:
         return _written(html.render(self.record, self.fail_on), path, self.record.root)
 
     def to_junit(self, path: str | Path | None = None) -> bytes:
-        data = junit.render(self.record, self.fail_on)
-        if path is not None:
-            _check_outside(Path(path), self.record.root)
-            Path(path).write_bytes(data)
-        return data
+        return _written(junit.render(self.record, self.fail_on), path, self.record.root)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{self.record.count(s)} {s.value}(s)" for s in Severity)
@@ -157,8 +153,10 @@ def _check_outside(path: Path, root: Path) -> None:
         raise ValueError(f"refusing to write {path} inside the release being audited")
 
 
-def _written(text: str, path: str | Path | None, root: Path) -> str:
+def _written(report: str | bytes, path: str | Path | None, root: Path) -> str | bytes:
+    """The report, first written to `path` (as UTF-8) when one is given."""
     if path is not None:
         _check_outside(Path(path), root)
-        Path(path).write_text(text, encoding="utf-8")
-    return text
+        data = report.encode("utf-8") if isinstance(report, str) else report
+        Path(path).write_bytes(data)
+    return report

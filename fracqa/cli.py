@@ -14,6 +14,7 @@ from fracqa.catalogue import UnknownSelector, all_rules, find_rule
 from fracqa.compare import diff_releases
 from fracqa.layout import NotARelease
 from fracqa.load.expectations import BadExpectations
+from fracqa.load.files import inside
 from fracqa.options import FAIL_ON, BadConfig, Options, load_options
 from fracqa.reports import console, diff_console, diff_html, diff_json, html, json_report, junit
 from fracqa.runner import audit_with, run_audit
@@ -213,8 +214,7 @@ def _previous_waivers(path: Path) -> Waivers | None:
 
 def _refuse_inside(output: Path, root: Path) -> None:
     """fracqa never writes inside the release it audits."""
-    target, release = output.resolve(), root.resolve()
-    if release.is_dir() and (target == release or release in target.parents):
+    if root.is_dir() and inside(output, root.resolve()):
         raise UsageError(f"refusing to write {output} inside the release being audited")
 
 

@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from fracqa.checks.annotation_agreement import iou
+from fracqa.checks.annotation_agreement import iou, vertex_distance
+from fracqa.checks.annotation_facts import box
 from fracqa.config import Tolerances
-from fracqa.model import AuditRecord, Finding, Severity
+from fracqa.model import AuditRecord, Finding, gating
 from fracqa.options import Options
 from fracqa.release import Release
 from fracqa.runner import audit_with
@@ -62,10 +63,7 @@ class ReleaseDiff:
 
     def gating(self) -> list[Finding]:
         """Introduced findings at or above `fail_on` that no waiver accepts."""
-        if self.fail_on == "never":
-            return []
-        threshold = Severity(self.fail_on).rank
-        return [f for f in self.introduced if not f.waived and f.severity.rank <= threshold]
+        return gating(self.introduced, self.fail_on)
 
     @property
     def ok(self) -> bool:
@@ -144,7 +142,7 @@ def _image_facts(release: Release) -> dict[str, dict]:
     image file of the class folders."""
     images = release.images
     images = images[images["folder"].isin(CLASS_FOLDERS) & ~images["outside_root"]]
-    splits = release.splits.table.groupby("image_id")["split"].apply(lambda s: "/".join(sorted(s)))
+    splits = _memberships(release)
     meta = release.meta.drop_duplicates("image_id").set_index("image_id")
     counts = release.annotations.instances.groupby(["image_id", "format"]).size()
     facts: dict[str, dict] = {}
@@ -233,10 +231,9 @@ def _unreadable(old: Release, new: Release, readable) -> str | None:
 
 def _csv_rows(release: Release) -> pd.DataFrame:
     """dataset.csv as written (strings), one row per image id (its first), by image id."""
-    rows = release.dataset_csv.rows if release.dataset_csv else None
-    if rows is None or "image_id" not in rows:
+    if not _csv_readable(release):
         return pd.DataFrame(columns=["image_id"]).set_index("image_id", drop=False)
-    rows = rows.fillna("").map(str.strip)
+    rows = release.dataset_csv.rows.fillna("").map(str.strip)
     return rows.drop_duplicates("image_id").set_index("image_id", drop=False)
 
 
@@ -272,7 +269,7 @@ def _boxes(release: Release, fmt: str, images: set[str]) -> dict[str, list]:
 
 def _image_instance_changes(fmt: str, image_id: str, before: list, after: list,
                             tolerances: Tolerances) -> list[dict]:  # fmt: skip
-    old_boxes, new_boxes = [_box(r) for r in before], [_box(r) for r in after]
+    old_boxes, new_boxes = [box(r) for r in before], [box(r) for r in after]
     pairs = _pairs(old_boxes, new_boxes, tolerances.iou)
     changes = []
     for i, j in pairs:
@@ -326,30 +323,26 @@ def _pair_change(old_row, new_row, old_box, new_box, tolerances: Tolerances) -> 
 def _polygon_changed(old_rings, new_rings, tolerance: float) -> bool:
     if not old_rings or not new_rings:
         return bool(old_rings) != bool(new_rings)
-    a, b = np.asarray(old_rings[0], dtype=float), np.asarray(new_rings[0], dtype=float)
-    return a.shape != b.shape or float(np.max(np.abs(a - b))) > tolerance
-
-
-def _box(row) -> list[float]:
-    x0, x1 = sorted((float(row.x0), float(row.x1)))
-    y0, y1 = sorted((float(row.y0), float(row.y1)))
-    return [round(v, 2) for v in (x0, y0, x1, y1)]
+    off = vertex_distance(old_rings[0], new_rings[0])
+    return off is None or off > tolerance
 
 
 def _centre_distance(a: list[float], b: list[float]) -> float:
     return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
-def _where(row, box: list[float]) -> dict[str, Any]:
-    return {"file": row.file, "location": row.location, "box": box}
+def _where(row, corners: list[float]) -> dict[str, Any]:
+    return {"file": row.file, "location": row.location, "box": corners}
+
+
+def _memberships(release: Release) -> dict[str, str]:
+    """image_id -> its splits (`train`, or `test/train` for an image listed twice)."""
+    table = release.splits.table
+    return table.groupby("image_id")["split"].apply(lambda s: "/".join(sorted(s))).to_dict()
 
 
 def _split_changes(old: Release, new: Release, common: set[str]) -> list[dict]:
-    def membership(release: Release) -> dict[str, str]:
-        table = release.splits.table
-        return table.groupby("image_id")["split"].apply(lambda s: "/".join(sorted(s))).to_dict()
-
-    before, after = membership(old), membership(new)
+    before, after = _memberships(old), _memberships(new)
     return [{"image_id": i, "old": before.get(i) or None, "new": after.get(i) or None}
             for i in sorted(common) if before.get(i, "") != after.get(i, "")]  # fmt: skip
 

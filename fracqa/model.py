@@ -154,6 +154,15 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def gating(findings: Iterable[Finding], fail_on: str) -> list[Finding]:
+    """Those of `findings` at or above `fail_on` (error | warning | never) that no waiver
+    accepts: the ones that fail a run."""
+    if fail_on == "never":
+        return []
+    threshold = Severity(fail_on).rank
+    return [f for f in findings if not f.waived and f.severity.rank <= threshold]
+
+
 @dataclass
 class AuditRecord:
     """Everything one audit found, in a fixed order; reports render it and compute nothing."""
@@ -186,10 +195,7 @@ class AuditRecord:
 
     def gating(self, fail_on: str) -> list[Finding]:
         """The findings at or above `fail_on` (error | warning | never) no waiver accepts."""
-        if fail_on == "never":
-            return []
-        threshold = Severity(fail_on).rank
-        return [f for f in self.open if f.severity.rank <= threshold]
+        return gating(self.findings, fail_on)
 
     def gates(self, fail_on: str) -> bool:
         """True when a finding at or above `fail_on` exists: the audit fails."""

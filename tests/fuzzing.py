@@ -23,7 +23,7 @@ EXAMPLES = int(os.environ.get("FRACQA_FUZZ_EXAMPLES", "2000"))
 SETTINGS = Settings(workers=1, expectations=SAMPLE_EXPECTATIONS)
 
 
-def audit_with(root: Path, path: Path, content: bytes, source: str) -> AuditRecord:
+def audit_mutated(root: Path, path: Path, content: bytes, source: str) -> AuditRecord:
     """Audit `root` with `path` holding `content`, then put the original back. Whatever the
     content, the audit completes, no rule breaks, and the JSON report is valid JSON."""
     original = path.read_bytes()

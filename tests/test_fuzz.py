@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fixtures import defects
-from tests.fuzzing import EXAMPLES, audit_with, counted
+from tests.fuzzing import EXAMPLES, audit_mutated, counted
 
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))  # fmt: skip
@@ -121,7 +121,7 @@ def test_json_annotations_never_crash(tree, part, source, record_property):
     @FUZZ
     @given(st.one_of(json_mutations(document), byte_mutations(original)))
     def run(content):
-        audit_with(tree, path, content, source)
+        audit_mutated(tree, path, content, source)
 
     counted(run, record_property)
 
@@ -134,7 +134,7 @@ def test_truncated_json_is_always_an_error(tree, part, source, record_property):
     @settings(FUZZ, max_examples=max(EXAMPLES // 20, 20))
     @given(_truncated_surely(original))
     def run(content):
-        result = audit_with(tree, path, content, source)
+        result = audit_mutated(tree, path, content, source)
         assert result.gates("error")
         assert any(f.rule == "ANN001" for f in result.findings)
 
@@ -170,7 +170,7 @@ def test_yolo_never_crashes(tree, record_property):
     @FUZZ
     @given(st.one_of(yolo_mutations(original), byte_mutations(original)))
     def run(content):
-        audit_with(tree, path, content, "yolo")
+        audit_mutated(tree, path, content, "yolo")
 
     counted(run, record_property)
 
@@ -205,7 +205,7 @@ def test_voc_never_crashes(tree, record_property):
     @FUZZ
     @given(st.one_of(voc_mutations(original), byte_mutations(original)))
     def run(content):
-        audit_with(tree, path, content, "voc")
+        audit_mutated(tree, path, content, "voc")
 
     counted(run, record_property)
 
@@ -217,7 +217,7 @@ def test_truncated_voc_is_always_an_error(tree, record_property):
     @settings(FUZZ, max_examples=max(EXAMPLES // 20, 20))
     @given(_truncated_surely(original))
     def run(content):
-        assert audit_with(tree, path, content, "voc").gates("error")
+        assert audit_mutated(tree, path, content, "voc").gates("error")
 
     counted(run, record_property)
 
@@ -254,7 +254,7 @@ def test_dataset_csv_never_crashes(tree, record_property):
     @FUZZ
     @given(st.one_of(csv_mutations(original), byte_mutations(original)))
     def run(content):
-        audit_with(tree, path, content, "dataset.csv")
+        audit_mutated(tree, path, content, "dataset.csv")
 
     counted(run, record_property)
 
@@ -271,7 +271,7 @@ def test_split_file_never_crashes(tree, record_property):
     @FUZZ
     @given(st.one_of(replaced, byte_mutations(original)))
     def run(content):
-        audit_with(tree, path, content, "splits")
+        audit_mutated(tree, path, content, "splits")
 
     counted(run, record_property)
 
@@ -288,7 +288,7 @@ def test_jpeg_never_crashes(tree, record_property):
     @FUZZ
     @given(byte_mutations(original))
     def run(content):
-        audit_with(tree, path, content, "jpeg")
+        audit_mutated(tree, path, content, "jpeg")
 
     counted(run, record_property)
 
@@ -303,5 +303,5 @@ def test_jpeg_never_crashes(tree, record_property):
 def test_cases_hypothesis_once_broke(tree, case):
     """Regressions: both once stopped a rule (ANN019) or the COCO index (pycocotools)."""
     path = _document(tree, "COCO JSON", ".json")
-    result = audit_with(tree, path, _mutate_json(json.loads(path.read_bytes()), *case), "coco")
+    result = audit_mutated(tree, path, _mutate_json(json.loads(path.read_bytes()), *case), "coco")
     assert result.gates("error")

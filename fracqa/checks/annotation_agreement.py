@@ -159,7 +159,7 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
         theirs, ours = coco[image_id], vgg[image_id]
         for i, j, _ in match([box(r) for r in theirs], [box(r) for r in ours]):
             a, b = theirs[i].rings[0], ours[j].rings[0]
-            off = _vertex_distance(a, b)
+            off = vertex_distance(a, b)
             if off is None or off > tolerance:
                 what = (f"has {len(b)} vertices where COCO has {len(a)}" if off is None
                         else f"is {off:.1f} px from COCO's")  # fmt: skip
@@ -171,7 +171,7 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
                            "files": [theirs[i].file, row.file]})  # fmt: skip
 
 
-def _vertex_distance(a, b) -> float | None:
+def vertex_distance(a, b) -> float | None:
     """The largest distance between corresponding vertices, or None when the counts differ."""
     if len(a) != len(b):
         return None

@@ -13,6 +13,7 @@ from fracqa.checks.annotation_facts import (
     release_images,
     size_disagreements,
 )
+from fracqa.load.annotation_table import is_integer
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -79,7 +80,7 @@ def _coco_classes(release: Release) -> Iterator[Hit]:
     for row in instances(release, "coco").itertuples(index=False):
         category = row.extra.get("category_id")
         known = by_file.get(row.file, {})
-        if not isinstance(category, int) or isinstance(category, bool) or category not in known:
+        if not is_integer(category) or category not in known:
             yield Hit(f"COCO {row.location} has category_id {category!r}, which is not a "
                       "category of the file", row.image_id, row.file, row.location,
                       {"category_id": category})  # fmt: skip

@@ -94,6 +94,11 @@ def geometry(rings: list[list[tuple[float, float]]] | None):
     return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
+def is_integer(value: Any) -> bool:
+    """A JSON integer (true and false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def number(value: Any) -> float | None:
     """A finite number from JSON/XML/text, or None."""
     if isinstance(value, bool):

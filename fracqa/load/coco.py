@@ -14,7 +14,7 @@ from pathlib import Path
 from pycocotools.coco import COCO
 
 from fracqa.layout import Layout
-from fracqa.load.annotation_table import FormatSource, number
+from fracqa.load.annotation_table import FormatSource, is_integer, number
 from fracqa.load.files import Unreadable, as_text, files_in
 
 
@@ -43,7 +43,7 @@ def _index(images: list[dict], annotations: list[dict], categories: list[dict]) 
     """The pycocotools index of the readable entries (an annotation whose category_id is not an
     integer is left out of it: pycocotools cannot index it; ANN003 reports it)."""
     index = COCO()
-    indexable = [a for a in annotations if _is_integer(a.get("category_id"))]
+    indexable = [a for a in annotations if is_integer(a.get("category_id"))]
     index.dataset = {"images": images, "annotations": indexable, "categories": categories}
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
         index.createIndex()
@@ -152,10 +152,6 @@ def _geometry(annotation: dict):
     return (x, y, x + w, y + h), rings, None
 
 
-def _is_integer(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _fields(entry, wanted: dict[str, type]) -> dict | str:
     """The entry's wanted keys, or a description of the first one missing or mistyped."""
     if not isinstance(entry, dict):
@@ -171,4 +167,3 @@ def _fields(entry, wanted: dict[str, type]) -> dict | str:
         if kind is str and not isinstance(value, str):
             return f"has {key!r} = {json.dumps(value)[:40]}, not a string"
     return {key: (int(entry[key]) if kind is int else entry[key]) for key, kind in wanted.items()}
-

@@ -91,4 +91,3 @@ def _bounds(points: list[tuple[float, float]]) -> tuple[float, float, float, flo
         return None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     return min(xs), min(ys), max(xs), max(ys)
-
