@@ -11,29 +11,29 @@ import statistics
 import time
 
 from benchmarks.replica import full_replica, machine
+from fracqa import inputs
 from fracqa.catalogue import all_rules
+from fracqa.config import Settings
 from fracqa.layout import locate
-from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
-from fracqa.load.images import inventory
-from fracqa.load.splits import load_splits
-from fracqa.release import Release, load_annotations, real_sizes
-from fracqa.runner import _apply
+from fracqa.load.images import image_table
+from fracqa.release import RuleView, load_release, real_sizes
+from fracqa.runner import _apply, needed_inputs
 
 BUDGET_SECONDS = 2.0
+IMAGE_INPUTS = {inputs.IMAGE_FILES, inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN}
 
 
 def once(root) -> tuple[float, int, int]:
     layout = locate(root)
-    images = inventory(layout)  # not timed: the image scan is budgeted separately
-    table = read_dataset_csv(layout.dataset_csv)
+    images = image_table(layout, depth=inputs.IMAGE_HEADERS)  # not timed: budgeted apart
     rules = [r for r in all_rules() if r.family == "annotations" or r.code == "CSV003"]
+    needs = needed_inputs(rules) - IMAGE_INPUTS
     started = time.perf_counter()
-    annotations = load_annotations(layout)
-    annotations.place_yolo_boxes(real_sizes(images))
-    release = Release(layout, table, typed_meta(table.rows), images, annotations,
-                      load_splits(layout))  # fmt: skip
-    findings = [f for rule in rules for f in _apply(rule, release)]
-    return time.perf_counter() - started, len(annotations.instances), len(findings)
+    release = load_release(layout, Settings(workers=1), needs)
+    release.images, release.loaded = images, release.loaded | IMAGE_INPUTS
+    release.annotations.place_yolo_boxes(real_sizes(images))
+    findings = [f for rule in rules for f in _apply(rule, RuleView(release, rule))]
+    return time.perf_counter() - started, len(release.annotations.instances), len(findings)
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ BUDGET_SECONDS, BUDGET_BYTES = 3.0, 15 * 1024 * 1024
 
 def measure(root: Path, label: str, output: Path) -> None:
     started = time.perf_counter()
-    result = run_audit(root)
+    result = run_audit(root, evidence=True)
     audited = time.perf_counter() - started
     started = time.perf_counter()
     output.write_text(html.render(result, "error"), encoding="utf-8")

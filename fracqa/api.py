@@ -24,8 +24,9 @@ from fracqa.config import Tolerances
 from fracqa.load.files import inside
 from fracqa.model import AuditRecord, Severity
 from fracqa.options import FAIL_ON, Options, load_options, tolerance_checks
+from fracqa.release import Release
 from fracqa.reports import html, json_report, junit
-from fracqa.runner import audit_with
+from fracqa.runner import audit_with, gather_evidence
 from fracqa.waivers import fingerprint
 
 FINDING_COLUMNS = ("rule", "name", "family", "severity", "message", "image_id", "file",
@@ -42,11 +43,13 @@ class AuditResult:
     render the same reports as the command line. `record` holds the audit itself.
     """
 
-    def __init__(self, record: AuditRecord, fail_on: str = "error") -> None:
+    def __init__(self, record: AuditRecord, fail_on: str = "error",
+                 release: Release | None = None) -> None:  # fmt: skip
         if fail_on not in FAIL_ON:
             raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         self.record = record
         self.fail_on = fail_on
+        self._release = release  # kept for the evidence of the HTML report, gathered on demand
         self._findings: pd.DataFrame | None = None
 
     @property
@@ -75,6 +78,8 @@ class AuditResult:
         return _written(json_report.render(self.record), path, self.record.root)
 
     def to_html(self, path: str | Path | None = None) -> str:
+        if not self.record.evidence_gathered and self._release is not None:
+            gather_evidence(self.record, self._release)
         return _written(html.render(self.record, self.fail_on), path, self.record.root)
 
     def to_junit(self, path: str | Path | None = None) -> bytes:
@@ -114,7 +119,8 @@ def audit(
                               ignore=ignore, severity=severity, fail_on=fail_on, waivers=waivers,
                               workers=workers, expect=expect, tolerances=tolerances,
                               progress=progress)  # fmt: skip
-    return AuditResult(audit_with(root, options)[0], options.fail_on)
+    record, release = audit_with(root, options)
+    return AuditResult(record, options.fail_on, release)
 
 
 def diff(old: str | Path, new: str | Path, **options: Any) -> ReleaseDiff:

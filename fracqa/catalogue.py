@@ -1,17 +1,30 @@
-"""The rule catalogue: every rule registers itself here with its code, name and severity."""
+"""The rule catalogue: every rule with its code, name, family, severity, title, documentation
+and the inputs it reads.
+
+Each rule is a function in a module of `fracqa.checks`, registered by the `@rule(...)`
+decorator when its module is imported. Listing, explaining and selecting rules must not pay
+for the libraries the checks use (pandas, pandera, shapely, ...), so the catalogue reads the
+decorators and docstrings from the modules' source, without importing them; a rule's module
+is imported when the rule first runs. tests/test_catalogue.py keeps the two views equal.
+"""
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
+from pathlib import Path
 
+from fracqa import inputs
+from fracqa.errors import Unusable
 from fracqa.model import FAMILIES, PREFIX_OF_FAMILY, Hit, Rule, Severity
 
-_RULES: dict[str, Rule] = {}
-
-# The modules whose import registers rules, in the order their families are reported.
-_CHECK_MODULES = (
+# The modules whose rules make up the catalogue, in the order their families are reported.
+CHECK_MODULES = (
     "fracqa.checks.layout",
     "fracqa.checks.csv",
     "fracqa.checks.images",
@@ -26,34 +39,93 @@ _CHECK_MODULES = (
     "fracqa.checks.waivers",
 )
 
+_FUNCTIONS: dict[str, Callable[..., Iterable[Hit]]] = {}
+_REGISTERED: dict[str, Rule] = {}
 
-def rule(code: str, name: str, family: str, severity: str, title: str):
+
+def rule(code: str, name: str, family: str, severity: str, title: str, needs: Sequence[str] = ()):
     """Register the decorated function as the check of rule `code`.
 
-    The function takes the loaded release and yields `Hit`s; its docstring says what the rule
-    checks, why it matters for a fracture dataset and how to fix what it finds.
+    The function takes the release (as a `fracqa.release.RuleView` showing only the inputs in
+    `needs`, see fracqa.inputs) and yields `Hit`s; its docstring says what the rule checks,
+    why it matters for a fracture dataset and how to fix what it finds. Every argument must be
+    written as a literal (the inputs as names of fracqa.inputs): the catalogue reads them from
+    the source.
     """
-    if family not in FAMILIES:
-        raise ValueError(f"{code}: unknown family {family!r}")
-    if not code.startswith(PREFIX_OF_FAMILY[family]):
-        raise ValueError(f"{code}: a {family} rule's code starts with {PREFIX_OF_FAMILY[family]}")
 
     def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
-        if not (check.__doc__ or "").strip():
-            raise ValueError(f"{code}: a rule needs a docstring")
-        if code in _RULES or any(r.name == name for r in _RULES.values()):
+        described = _described(code, name, family, severity, title, needs, check.__doc__,
+                               check.__module__)  # fmt: skip
+        if code in _REGISTERED:
             raise ValueError(f"{code} {name}: registered twice")
-        _RULES[code] = Rule(code, name, family, Severity(severity), title, check)
+        _REGISTERED[code], _FUNCTIONS[code] = described, check
         return check
 
     return register
 
 
-def all_rules() -> list[Rule]:
-    """Every registered rule, sorted by code."""
-    for module in _CHECK_MODULES:
+def _described(code, name, family, severity, title, needs, doc, module) -> Rule:
+    if family not in FAMILIES:
+        raise ValueError(f"{code}: unknown family {family!r}")
+    if not code.startswith(PREFIX_OF_FAMILY[family]):
+        raise ValueError(f"{code}: a {family} rule's code starts with {PREFIX_OF_FAMILY[family]}")
+    if not (doc or "").strip():
+        raise ValueError(f"{code}: a rule needs a docstring")
+    return Rule(code, name, family, Severity(severity), title, inspect.cleandoc(doc),
+                inputs.closure(needs), module)  # fmt: skip
+
+
+def function_of(rule: Rule) -> Callable[..., Iterable[Hit]]:
+    """The check function of `rule`, importing its module on first use."""
+    if rule.code not in _FUNCTIONS:
+        importlib.import_module(rule.module)
+    return _FUNCTIONS[rule.code]
+
+
+def registered() -> dict[str, Rule]:
+    """The rules as their modules register them (every check module imported)."""
+    for module in CHECK_MODULES:
         importlib.import_module(module)
-    return sorted(_RULES.values(), key=lambda r: r.code)
+    return dict(_REGISTERED)
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule of the catalogue, sorted by code, read from the check modules' source."""
+    rules: dict[str, Rule] = {}
+    for module in CHECK_MODULES:
+        for found in _rules_in(module):
+            if found.code in rules or any(r.name == found.name for r in rules.values()):
+                raise ValueError(f"{found.code} {found.name}: registered twice")
+            rules[found.code] = found
+    return tuple(sorted(rules.values(), key=lambda r: r.code))
+
+
+def _rules_in(module: str) -> list[Rule]:
+    spec = importlib.util.find_spec(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"), spec.origin)
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "rule":
+                args = [_literal(a) for a in decorator.args]
+                keywords = {k.arg: _literal(k.value) for k in decorator.keywords}
+                found.append(_described(*args, keywords.get("needs", ()),
+                                        ast.get_docstring(node, clean=False), module))  # fmt: skip
+    return found
+
+
+def _literal(node: ast.expr):
+    """The value of a decorator argument: a literal, or a name of fracqa.inputs."""
+    if isinstance(node, ast.Tuple | ast.List):
+        return tuple(_literal(element) for element in node.elts)
+    if isinstance(node, ast.Name) and hasattr(inputs, node.id):
+        return getattr(inputs, node.id)
+    if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "inputs":
+        return getattr(inputs, node.attr)
+    return ast.literal_eval(node)
 
 
 def find_rule(code_or_name: str) -> Rule | None:
@@ -64,7 +136,7 @@ def find_rule(code_or_name: str) -> Rule | None:
     return None
 
 
-class UnknownSelector(ValueError):
+class UnknownSelector(Unusable, ValueError):
     """A --select/--ignore entry that names no rule."""
 
 

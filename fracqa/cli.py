@@ -10,20 +10,19 @@ import sys
 from pathlib import Path
 
 from fracqa import __version__
-from fracqa.catalogue import UnknownSelector, all_rules, find_rule
-from fracqa.compare import diff_releases
-from fracqa.layout import NotARelease
-from fracqa.load.expectations import BadExpectations
+from fracqa.catalogue import all_rules, find_rule
+from fracqa.errors import Unusable
 from fracqa.load.files import inside
-from fracqa.options import FAIL_ON, BadConfig, Options, load_options
-from fracqa.reports import console, diff_console, diff_html, diff_json, html, json_report, junit
-from fracqa.runner import audit_with, run_audit
-from fracqa.waivers import BadWaivers, Waivers, baseline, fingerprint, load_waivers
+from fracqa.options import FAIL_ON, Options, load_options
+from fracqa.waivers import Waivers, load_waivers
+
+# What audits and renders (pandas and the rest) is imported by the commands that need it, so
+# that --help, --version, `rules` and `explain` answer at once.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(Unusable):
     """Bad usage that argparse cannot see; exits 2 with one line on stderr."""
 
 
@@ -31,8 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except (NotARelease, UnknownSelector, BadExpectations, BadConfig, BadWaivers,
-            UsageError) as error:
+    except Unusable as error:
         print(f"fracqa: {error}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
@@ -144,6 +142,9 @@ def _split(entries: list[str]) -> list[str]:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from fracqa.reports import console, html, json_report, junit
+    from fracqa.runner import audit_with
+
     outputs = {"JSON": args.json, "HTML": args.html, "JUnit": args.junit}
     options = _options(args, args.root)
     if args.show_config:
@@ -152,7 +153,7 @@ def _audit(args: argparse.Namespace) -> int:
     for path in outputs.values():
         if path and str(path) != "-":
             _refuse_inside(path, args.root)
-    result = audit_with(args.root, options)[0]
+    result = audit_with(args.root, options, evidence=bool(args.html))[0]
     fail_on = options.fail_on
     renderers = {
         "JSON": lambda: json_report.render(result).encode("utf-8"),
@@ -173,6 +174,9 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _baseline(args: argparse.Namespace) -> int:
+    from fracqa.runner import run_audit
+    from fracqa.waivers import baseline, fingerprint
+
     _refuse_inside(args.output, args.root)
     options = _options(args, args.root)
     previous = _previous_waivers(args.output)
@@ -188,6 +192,9 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from fracqa.compare import diff_releases
+    from fracqa.reports import diff_console, diff_html, diff_json
+
     outputs = {"JSON": args.json, "HTML": args.html}
     for path in outputs.values():
         if path and str(path) != "-":

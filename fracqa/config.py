@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fracqa.load.image_scan import DEFAULT_PIXEL_LIMIT, ScanSettings
-
 DEFAULT_EXPECTATIONS = Path(__file__).resolve().parent / "profiles" / "fracatlas-2023.yaml"
+
+
+DEFAULT_PIXEL_LIMIT = 50_000_000  # the release's largest radiographs have 6.6 million
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """How the image files are read: in how many processes, refusing images over how many
+    pixels, with a progress bar or not."""
+
+    workers: int | None = None  # None: every core
+    pixel_limit: int = DEFAULT_PIXEL_LIMIT
+    progress: bool = False
 
 
 @dataclass(frozen=True)

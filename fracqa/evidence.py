@@ -1,7 +1,8 @@
 """What the report shows beside the findings: for each image a finding names (and each member
 of a duplicate group), its size, split, labels, a thumbnail, and every format's boxes and
-polygons; and the distributions the charts draw. Gathered once, after the checks, so that the
-reports only render."""
+polygons; and the distributions the charts draw. Gathered once, after the checks and only for
+the HTML report, so that the reports only render. It uses what the audit loaded: an input the
+rules that ran did not need (the image scan, say) is simply not shown."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 
 import pandas as pd
 
-from fracqa.load.dataset_csv import FLAGS
+from fracqa.columns import FLAGS
 from fracqa.load.thumbnails import thumbnail
 from fracqa.model import Finding
 from fracqa.release import Release
@@ -43,7 +44,8 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
     evidence = {}
     for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
         row = images.loc[image_id] if image_id in images.index else None
-        readable = row is not None and bool(row["decoded"]) and not bool(row["outside_root"])
+        readable = (row is not None and not bool(row["outside_root"])
+                    and bool(row.get("decoded", True)))  # unknown unless the scan ran  # fmt: skip
         shapes = _instances(by_image.get(image_id))
         width, height = _int(row, "width"), _int(row, "height")
         zoom = _zoom(shapes, width, height)
@@ -83,7 +85,7 @@ def _zoom(shapes: list[dict], width: int | None, height: int | None) -> list[flo
 
 
 def _int(row, column: str) -> int | None:
-    if row is None or pd.isna(row[column]):
+    if row is None or column not in row or pd.isna(row[column]):
         return None
     return int(row[column])
 

@@ -3,17 +3,19 @@
 The expected figures (fracqa/profiles/fracatlas-2023.yaml, or --expect FILE) become one
 expectation each, over two tables: dataset.csv's labels and the split lists. The observed value
 of every figure is kept, passing or not, for the report's statistics table. Great Expectations
-takes seconds to import, so an audit runs `observe` in a worker process while it loads the rest.
+takes seconds to import, so an audit runs `measure` in a process of its own while it loads the
+rest, and only when a statistics rule runs.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 import pandas as pd
 
-from fracqa.load.dataset_csv import FLAGS, REGIONS
+from fracqa.columns import FLAGS, REGIONS
 from fracqa.load.expectations import SPLIT_NAMES, Expectations, Figure
 
 
@@ -23,16 +25,30 @@ def statistics_frames(dataset_csv, meta: pd.DataFrame, splits) -> dict:
     return {"meta": _meta_frame(dataset_csv, meta), "splits": _split_frame(splits)}
 
 
-def observe(expectations: Expectations, frames: dict) -> list[dict]:
-    """Validate the figures with Great Expectations (this may run in a worker process)."""
-    observed = _validate(expectations, frames)
-    rows = []
-    for figure in expectations.figures:
-        value = observed.get(figure.name)
-        ok = None if value is None else abs(value - figure.published) <= figure.tolerance + 1e-9
-        rows.append({"figure": figure.name, "published": figure.published,
-                     "observed": value, "tolerance": figure.tolerance, "ok": ok})  # fmt: skip
-    return rows
+def measure(expectations: Expectations, frames: dict) -> dict[str, float]:
+    """{figure: observed value}, as Great Expectations measures each expected figure on
+    `frames` (this runs in a worker process of its own)."""
+    return _validate(expectations, frames)
+
+
+@dataclass(frozen=True)
+class PublishedFigures:
+    """The published figures input: what was expected and what Great Expectations observed."""
+
+    expectations: Expectations
+    observed: dict[str, float]
+
+    def rows(self) -> list[dict]:
+        """One row per expected figure: figure, published, observed, tolerance, ok (None when
+        the figure could not be observed, e.g. dataset.csv unreadable)."""
+        rows = []
+        for figure in self.expectations.figures:
+            value = self.observed.get(figure.name)
+            ok = (None if value is None
+                  else abs(value - figure.published) <= figure.tolerance + 1e-9)  # fmt: skip
+            rows.append({"figure": figure.name, "published": figure.published,
+                         "observed": value, "tolerance": figure.tolerance, "ok": ok})  # fmt: skip
+        return rows
 
 
 def _meta_frame(dataset_csv, meta: pd.DataFrame) -> pd.DataFrame | None:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fracqa.errors import Unusable
 from fracqa.load.files import inside, links_out
 
 ANNOTATION_FORMATS = ("coco", "vgg", "yolo", "voc")
@@ -33,7 +34,7 @@ _SPLIT_FOLDER = ("fracture split", "fracture_split")
 FORMAT_FOLDER_NAME = {"coco": "COCO JSON", "vgg": "VGG JSON", "yolo": "YOLO", "voc": "PASCAL VOC"}
 
 
-class NotARelease(Exception):
+class NotARelease(Unusable):
     """The root cannot be audited at all (not a directory, unreadable)."""
 
 

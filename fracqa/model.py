@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -48,25 +47,31 @@ class Hit:
 
 @dataclass(frozen=True)
 class Rule:
-    """A named check over the release's tables, like a linter rule."""
+    """A named check over the release's tables, like a linter rule: what it is called, how
+    severe its findings are, what it documents, which inputs it reads (see fracqa.inputs) and
+    the module that holds its check function."""
 
     code: str
     name: str
     family: str
     severity: Severity
     title: str
-    check: Callable[[Any], Iterable[Hit]]
+    doc: str
+    needs: frozenset[str]
+    module: str
 
-    @property
-    def doc(self) -> str:
-        return inspect.cleandoc(self.check.__doc__ or "")
+    def check(self, subject: Any) -> Iterable[Hit]:
+        """Run the rule's check function on `subject` (its module is imported on first use)."""
+        from fracqa.catalogue import function_of
+
+        return function_of(self)(subject)
 
     def matches(self, selector: str) -> bool:
         """True when `selector` is this rule's code, a prefix of it, or its name."""
         selector = selector.strip()
         return self.code.upper().startswith(selector.upper()) or selector == self.name
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "name": self.name,
@@ -74,6 +79,7 @@ class Rule:
             "severity": self.severity.value,
             "title": self.title,
             "doc": self.doc,
+            "needs": sorted(self.needs),
         }
 
 
@@ -177,6 +183,7 @@ class AuditRecord:
     started_at: str = ""  # ISO 8601, UTC
     identity: dict[str, Any] = field(default_factory=dict)  # digests of the release's parts
     evidence: dict[str, dict] = field(default_factory=dict)  # per image a finding names
+    evidence_gathered: bool = False  # gathered only for the HTML report
     distributions: dict[str, dict] = field(default_factory=dict)  # for the report's charts
     waivers_file: str | None = None  # the waivers file the findings were checked against
 

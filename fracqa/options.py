@@ -31,15 +31,15 @@ from typing import Any
 import tomli_w
 
 from fracqa.catalogue import all_rules
-from fracqa.config import DEFAULT_EXPECTATIONS, Settings, Tolerances
-from fracqa.load.image_scan import DEFAULT_PIXEL_LIMIT
+from fracqa.config import DEFAULT_EXPECTATIONS, DEFAULT_PIXEL_LIMIT, Settings, Tolerances
+from fracqa.errors import Unusable
 from fracqa.model import Severity
 
 CONFIG_FILE = "fracqa.toml"
 FAIL_ON = ("error", "warning", "never")
 
 
-class BadConfig(ValueError):
+class BadConfig(Unusable, ValueError):
     """A configuration file that cannot be read or says something fracqa does not understand."""
 
 

@@ -1,105 +1,200 @@
-"""The loaded release: its layout and one table per kind of fact, which every rule reads."""
+"""The loaded release: its layout and one table per kind of fact, and the view each rule gets.
+
+`load_release` reads only the inputs asked for (see fracqa.inputs); what was not asked for is
+an empty table. A rule never sees the Release itself but a `RuleView`, which shows only the
+inputs the rule declared and raises `UndeclaredInput` for any other, so that a declaration
+that is wrong fails the rule's own tests instead of passing by luck when another rule loaded
+the input.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from fracqa import inputs
 from fracqa.config import Settings
-from fracqa.figures import observe, statistics_frames
+from fracqa.figures import PublishedFigures, measure, statistics_frames
 from fracqa.layout import Layout
 from fracqa.load.annotation_table import Annotations
-from fracqa.load.coco import load_coco
 from fracqa.load.dataset_csv import DatasetCsv, read_dataset_csv, typed_meta
 from fracqa.load.expectations import Expectations
-from fracqa.load.images import PendingInventory
+from fracqa.load.images import FILE_COLUMNS, HEADER_COLUMNS, SCAN_COLUMNS, PendingImages
 from fracqa.load.splits import SplitTables, load_splits
-from fracqa.load.vgg import load_vgg
-from fracqa.load.voc import load_voc
-from fracqa.load.yolo import load_yolo
-from fracqa.model import Hit
+from fracqa.model import Hit, Rule
 from fracqa.workers import Workers
+
+# Each annotation format's loader, imported only when the format is read.
+LOADERS = {inputs.COCO: "fracqa.load.coco:load_coco", inputs.VGG: "fracqa.load.vgg:load_vgg",
+           inputs.YOLO: "fracqa.load.yolo:load_yolo", inputs.VOC: "fracqa.load.voc:load_voc"}
+
+
+def load_format(layout: Layout, fmt: str, workers: Workers | None = None):
+    """Start the loader of annotation format `fmt`; its `.result()` is the FormatSource."""
+    module, function = LOADERS[fmt].split(":")
+    return getattr(importlib.import_module(module), function)(layout, workers)
 
 
 @dataclass
 class Release:
-    """What the loaders read. Rules only look at this; none of them opens a file."""
+    """What the loaders read, for the inputs in `loaded`. No rule opens a file."""
 
     layout: Layout
-    dataset_csv: DatasetCsv | None
-    meta: pd.DataFrame
-    images: pd.DataFrame
-    annotations: Annotations
-    splits: SplitTables
+    loaded: frozenset[str] = frozenset()
     settings: Settings = field(default_factory=Settings)
-    observed_statistics: list[dict] | None = None  # measured in a worker while loading
-    _derived: dict[str, Any] = field(default_factory=dict)
+    dataset_csv: DatasetCsv | None = None
+    meta: pd.DataFrame = field(default_factory=lambda: typed_meta(None))
+    images: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILE_COLUMNS))
+    annotations: Annotations = field(default_factory=lambda: Annotations.of([]))
+    splits: SplitTables = field(default_factory=SplitTables.empty)
+    figures: PublishedFigures | None = None
+    _derived: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def tolerances(self):
         return self.settings.tolerances
 
-    def problems(self, code: str) -> Iterator[Hit]:
-        """The loaders' problems that rule `code` reports."""
-        if self.dataset_csv:
+    def problems(self, code: str, sources: frozenset[str] | None = None) -> Iterator[Hit]:
+        """The loaders' problems that rule `code` reports, from the given inputs (all by
+        default)."""
+        sources = self.loaded if sources is None else sources
+        if self.dataset_csv and inputs.CSV in sources:
             yield from (hit for found, hit in self.dataset_csv.problems if found == code)
-        yield from self.annotations.problems(code)
-        yield from (hit for found, hit in self.splits.problems if found == code)
+        yield from self.annotations.problems(code, sources)
+        if inputs.SPLITS in sources:
+            yield from (hit for found, hit in self.splits.problems if found == code)
 
-    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+    def derived(self, key: Any, compute: Callable[[], Any]) -> Any:
         """A value computed from the tables once and shared by the rules that need it."""
         if key not in self._derived:
             self._derived[key] = compute()
         return self._derived[key]
 
 
-def load_release(
-    layout: Layout, settings: Settings | None = None, expectations: Expectations | None = None
-) -> Release:
-    """Read every source once. The published figures (when `expectations` are given) and the
-    image scan run in the worker pool while the annotations are read; YOLO's pixel boxes are
-    placed once the real image sizes are known."""
+class UndeclaredInput(AttributeError):
+    """A rule read an input it does not declare: a bug in that rule's declaration."""
+
+
+class RuleView:
+    """The release as one rule sees it: the inputs the rule declares, and nothing else."""
+
+    def __init__(self, release: Release, rule: Rule):
+        self._release, self._rule, self._needs = release, rule, rule.needs
+        self.layout, self.settings = release.layout, release.settings
+
+    @property
+    def tolerances(self):
+        return self._release.settings.tolerances
+
+    def _require(self, *names: str) -> None:
+        if not any(name in self._needs for name in names):
+            raise UndeclaredInput(f"rule {self._rule.code} reads {' or '.join(names)} but does "
+                                  f"not declare it in `needs`")  # fmt: skip
+
+    @property
+    def dataset_csv(self) -> DatasetCsv | None:
+        self._require(inputs.CSV)
+        return self._release.dataset_csv
+
+    @property
+    def meta(self) -> pd.DataFrame:
+        self._require(inputs.CSV)
+        return self._release.meta
+
+    @property
+    def images(self) -> pd.DataFrame:
+        """The image table, with the columns of the image inputs the rule declares."""
+        self._require(inputs.IMAGE_FILES)
+        return self.derived("images", self._images)
+
+    def _images(self) -> pd.DataFrame:
+        columns = list(FILE_COLUMNS)
+        if inputs.IMAGE_HEADERS in self._needs:
+            columns += HEADER_COLUMNS
+        if inputs.IMAGE_SCAN in self._needs:
+            columns += SCAN_COLUMNS
+        table = self._release.images
+        return table[[c for c in columns if c in table]]
+
+    @property
+    def annotations(self) -> Annotations:
+        """The instances and entries of the formats the rule declares (YOLO's pixel boxes only
+        with the image headers, which give the images' sizes)."""
+        self._require(*inputs.ANNOTATION_FORMATS)
+        return self.derived("annotations", lambda: self._release.annotations.only(
+            self._needs & set(inputs.ANNOTATION_FORMATS),
+            yolo_pixels=inputs.IMAGE_HEADERS in self._needs))  # fmt: skip
+
+    @property
+    def splits(self) -> SplitTables:
+        self._require(inputs.SPLITS)
+        return self._release.splits
+
+    @property
+    def figures(self) -> PublishedFigures | None:
+        self._require(inputs.FIGURES)
+        return self._release.figures
+
+    def problems(self, code: str) -> Iterator[Hit]:
+        """The loaders' problems that rule `code` reports, from the inputs the rule declares."""
+        return self._release.problems(code, self._needs)
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once from the inputs this rule sees, shared by the rules that see
+        the same ones."""
+        return self._release.derived((key, self._needs), compute)
+
+
+def load_release(layout: Layout, settings: Settings | None = None,
+                 needs: frozenset[str] = frozenset(inputs.ALL),
+                 expectations: Expectations | None = None) -> Release:  # fmt: skip
+    """Read the inputs in `needs`, each once. The published figures (measured with
+    `expectations`) and the image scan run in the worker pool while the annotations are read;
+    YOLO's pixel boxes are placed once the real image sizes are known."""
     settings = settings or Settings()
-    dataset_csv = None
-    if layout.dataset_csv is not None:
-        dataset_csv = read_dataset_csv(layout.dataset_csv, layout.relative(layout.dataset_csv))
-    meta = typed_meta(dataset_csv.rows if dataset_csv else None)
-    splits = load_splits(layout)
+    release = Release(layout, needs, settings)
+    if inputs.CSV in needs and layout.dataset_csv is not None:
+        release.dataset_csv = read_dataset_csv(layout.dataset_csv,
+                                               layout.relative(layout.dataset_csv))  # fmt: skip
+    release.meta = typed_meta(release.dataset_csv.rows if release.dataset_csv else None)
+    if inputs.SPLITS in needs:
+        release.splits = load_splits(layout)
+    depth = (inputs.IMAGE_SCAN if inputs.IMAGE_SCAN in needs
+             else inputs.IMAGE_HEADERS if inputs.IMAGE_HEADERS in needs else None)  # fmt: skip
     with Workers(settings.workers) as workers:
         figures = None
-        if expectations is not None:  # Great Expectations alone weighs 200 MB: its own process
-            figures = workers.submit_alone(
-                observe, expectations, statistics_frames(dataset_csv, meta, splits)
-            )
-        pending = PendingInventory(layout, settings.scan, workers)
-        annotations = load_annotations(layout)
-        observed = figures.result() if figures is not None else None  # and its process ends
-        images = pending.table()
-    annotations.place_yolo_boxes(real_sizes(images))
-    return Release(
-        layout=layout,
-        dataset_csv=dataset_csv,
-        meta=meta,
-        images=images,
-        annotations=annotations,
-        splits=splits,
-        settings=settings,
-        observed_statistics=observed,
-    )
+        if inputs.FIGURES in needs and expectations is not None:
+            # Great Expectations alone weighs 200 MB: it runs in a process of its own.
+            frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
+            figures = workers.submit_alone(measure, expectations, frames)
+        pending = None
+        if inputs.IMAGE_FILES in needs:
+            pending = PendingImages(layout, settings.scan, workers, depth)
+        # YOLO and VOC (a file per image) first, so that their chunks are read in the pool
+        # while COCO and VGG are read here.
+        loading = {fmt: load_format(layout, fmt, workers)
+                   for fmt in (inputs.YOLO, inputs.VOC, inputs.COCO, inputs.VGG) if fmt in needs}
+        release.annotations = Annotations.of([loading[fmt].result() for fmt in LOADERS
+                                              if fmt in loading])  # fmt: skip
+        if figures is not None:
+            release.figures = PublishedFigures(expectations, figures.result())
+        if pending is not None:
+            release.images = pending.table()
+    if depth is not None:
+        release.annotations.place_yolo_boxes(real_sizes(release.images))
+    return release
 
 
 def real_sizes(images: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """image_id -> (width, height) from the headers of the images in the class folders."""
+    if "width" not in images:
+        return {}
     known = images[images["folder"].isin(["fractured", "non_fractured"]) & images["width"].notna()]
     return {
         row.image_id: (int(row.width), int(row.height))
         for row in known.drop_duplicates("image_id").itertuples(index=False)
     }
-
-
-def load_annotations(layout: Layout) -> Annotations:
-    return Annotations.of([load_coco(layout), load_vgg(layout), load_yolo(layout),
-                           load_voc(layout)])  # fmt: skip

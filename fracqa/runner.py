@@ -1,4 +1,5 @@
-"""Run the flow: locate -> load -> check, and gather the findings into an AuditRecord."""
+"""Run the flow: select the rules -> locate -> load what they need -> check, and gather the
+findings into an AuditRecord."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fracqa import __version__, evidence
+from fracqa import __version__, inputs
 from fracqa.catalogue import select_rules
-from fracqa.checks.statistics import statistics
 from fracqa.config import Settings
 from fracqa.layout import locate
 from fracqa.load.expectations import load_expectations
 from fracqa.load.identity import release_identity
 from fracqa.model import AuditRecord, Finding, Hit, Rule
 from fracqa.options import Options
-from fracqa.release import Release, load_release
+from fracqa.release import Release, RuleView, load_release
 from fracqa.waivers import Waivers, Waiving, apply_waivers, load_waivers
 
 
@@ -27,23 +27,32 @@ def run_audit(
     settings: Settings | None = None,
     severity: Mapping[str, str] | None = None,
     waivers: Waivers | None = None,
+    evidence: bool = False,
 ) -> AuditRecord:
     """Audit the release at `root` with the selected rules, at the severities `severity` gives
-    them, marking the findings `waivers` accept.
+    them, marking the findings `waivers` accept; with `evidence`, gather what the HTML report
+    shows beside the findings.
 
     Raises NotARelease when the root cannot be audited at all, UnknownSelector for a
     select/ignore/severity entry that names no rule, BadExpectations for an unusable
     expectations file.
     """
-    return audit_release(root, select, ignore, settings, severity, waivers)[0]
+    return audit_release(root, select, ignore, settings, severity, waivers, evidence)[0]
 
 
-def audit_with(root: Path | str, options: Options) -> tuple[AuditRecord, Release]:
+def audit_with(root: Path | str, options: Options,
+               evidence: bool = False) -> tuple[AuditRecord, Release]:  # fmt: skip
     """Audit the release at `root` with everything `options` configures, its waivers file
     included; returns the loaded release too."""
     waivers = load_waivers(options.waivers) if options.waivers else None
     return audit_release(root, options.select, options.ignore, options.settings,
-                         options.severity, waivers)  # fmt: skip
+                         options.severity, waivers, evidence)  # fmt: skip
+
+
+def needed_inputs(rules: Sequence[Rule]) -> frozenset[str]:
+    """What the rules read. The listing of the image files is always taken: it is cheap, and
+    it is the image count every report shows."""
+    return inputs.closure({inputs.IMAGE_FILES}.union(*(rule.needs for rule in rules)))
 
 
 def audit_release(
@@ -53,18 +62,20 @@ def audit_release(
     settings: Settings | None = None,
     severity: Mapping[str, str] | None = None,
     waivers: Waivers | None = None,
+    evidence: bool = False,
 ) -> tuple[AuditRecord, Release]:
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     rules = select_rules(select, ignore, severity, waivers=waivers is not None)
     settings = settings or Settings()
-    ran_statistics = any(rule.family == "statistics" for rule in rules)
-    expectations = load_expectations(settings.expectations) if ran_statistics else None
-    layout = locate(root)
-    release = load_release(layout, settings, expectations)
     release_rules = [rule for rule in rules if rule.family != "waivers"]
-    findings = [finding for rule in release_rules for finding in _apply(rule, release)]
+    needs = needed_inputs(release_rules)
+    expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None
+    layout = locate(root)
+    release = load_release(layout, settings, needs, expectations)
+    findings = [finding for rule in release_rules
+                for finding in _apply(rule, RuleView(release, rule))]  # fmt: skip
     if waivers is not None:
         waiving = apply_waivers(findings, waivers, release_rules)
         findings = waiving.findings + [
@@ -79,18 +90,33 @@ def audit_release(
         rules_run=rules,
         images=int(release.images["image_id"].nunique()),
         seconds=0.0,
-        statistics=statistics(release) if ran_statistics else None,
+        statistics=release.figures.rows() if release.figures is not None else None,
         started_at=started_at,
         identity=release_identity(release),
-        evidence=evidence.gather(release, findings),
-        distributions=evidence.distributions(release),
+        distributions=_distributions(release),
         waivers_file=str(waivers.path) if waivers is not None else None,
     )
+    if evidence:
+        gather_evidence(result, release)
     result.seconds = round(time.perf_counter() - started, 3)
     return result, release
 
 
-def _apply(rule: Rule, subject: Release | Waiving) -> list[Finding]:
+def gather_evidence(result: AuditRecord, release: Release) -> None:
+    """Add to `result` what the HTML report shows beside its findings (thumbnails included)."""
+    from fracqa import evidence
+
+    result.evidence = evidence.gather(release, result.findings)
+    result.evidence_gathered = True
+
+
+def _distributions(release: Release) -> dict:
+    from fracqa import evidence
+
+    return evidence.distributions(release)
+
+
+def _apply(rule: Rule, subject: RuleView | Waiving) -> list[Finding]:
     try:
         return [Finding.of(rule, hit) for hit in rule.check(subject)]
     except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit

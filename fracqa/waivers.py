@@ -22,6 +22,7 @@ import tomli_w
 
 from fracqa import __version__
 from fracqa.catalogue import find_rule
+from fracqa.errors import Unusable
 from fracqa.model import Finding
 
 # Details that say where a finding was seen rather than what it is about.
@@ -31,7 +32,7 @@ POSITIONAL_KEYS = frozenset(
 _FIELDS = ("fingerprint", "rule", "image_id", "file", "message", "reason")
 
 
-class BadWaivers(ValueError):
+class BadWaivers(Unusable, ValueError):
     """A waivers file that cannot be read or says something fracqa does not understand."""
 
 

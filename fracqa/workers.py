@@ -28,6 +28,16 @@ class Deferred:
         return self._value
 
 
+class Done:
+    """A result already at hand, with the interface of a pending one."""
+
+    def __init__(self, value: Any):
+        self._value = value
+
+    def result(self) -> Any:
+        return self._value
+
+
 class Workers:
     """`count` worker processes (every core when None); used as a context manager."""
 
@@ -39,6 +49,12 @@ class Workers:
         if self._pool is None:
             return Deferred(function, args)
         return self._pool.submit(function, *args)
+
+    def in_chunks(self, function: Callable, items: list) -> list[Future | Deferred]:
+        """`function(chunk)` for consecutive chunks of `items`, spread over the workers (a few
+        chunks per worker, so that one slow chunk does not keep the others waiting)."""
+        size = max(1, min(64, len(items) // (self.count * 8)))
+        return [self.submit(function, items[i:i + size]) for i in range(0, len(items), size)]
 
     def submit_alone(self, function: Callable, *args) -> Alone | Deferred:
         """Run a heavy job in a process of its own, which ends as soon as its result is taken,

@@ -13,13 +13,8 @@ from fixtures.defects import clone_release
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
 from fracqa.figures import import_great_expectations
-from fracqa.load.files import remember
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
-
-# The suite audits clones of the same two trees hundreds of times: remember each file's parse
-# and each image's scan (keyed by inode, size and times, so a planted change is seen).
-remember(True)
 
 # Imported once here, Great Expectations is inherited by every audit's forked worker processes
 # instead of being imported again (seconds) by each of the hundreds of audits the tests run.

@@ -38,6 +38,7 @@ SAMPLE_EXPECTATIONS = REPO / "fixtures" / "sample" / "expected.yaml"
 SAMPLE_SETTINGS = Settings(expectations=SAMPLE_EXPECTATIONS)
 
 
-def audit_sample(root: Path, select=(), ignore=()) -> AuditRecord:
-    """Audit a copy of the sample release against the sample's own figures."""
-    return run_audit(root, select, ignore, SAMPLE_SETTINGS)
+def audit_sample(root: Path, select=(), ignore=(), evidence: bool = False) -> AuditRecord:
+    """Audit a copy of the sample release against the sample's own figures (with `evidence`,
+    gathering what the HTML report shows)."""
+    return run_audit(root, select, ignore, SAMPLE_SETTINGS, evidence=evidence)

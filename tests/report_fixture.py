@@ -26,4 +26,4 @@ def planted_release(sample_root: Path, dest: Path) -> tuple[Path, AuditRecord]:
     shutil.copyfile(defects.find_image(root, image_with(root, fractured=0)),
                     root / "images" / "Non_fractured" / HOSTILE_NAME)  # fmt: skip
     defects.set_csv_value(root, image_with(root, fractured=0, mixed=0), "mixed", 1)
-    return root, run_audit(root, settings=SAMPLE_SETTINGS)
+    return root, run_audit(root, settings=SAMPLE_SETTINGS, evidence=True)

@@ -73,5 +73,5 @@ def test_statistics_and_charts(page, planted):
 def test_a_clean_release_says_so(sample_root):
     from tests.helpers import audit_sample
 
-    page = html.render(audit_sample(sample_root), "error")
+    page = html.render(audit_sample(sample_root, evidence=True), "error")
     assert ">PASS<" in page and "No findings: every rule that ran is clean." in page

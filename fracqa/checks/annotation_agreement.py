@@ -11,12 +11,13 @@ from scipy.optimize import linear_sum_assignment
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import box, evidence, instances, label, resized_images
+from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
 @rule("ANN016", "coco-bbox-polygon", "annotations", "error",
-      "a COCO bbox is not the bounds of its polygon")  # fmt: skip
+      "a COCO bbox is not the bounds of its polygon", needs=(COCO,))  # fmt: skip
 def coco_bbox_polygon(release: Release) -> Iterator[Hit]:
     """A COCO annotation's bbox differs from the bounding box of its own polygon by more than
     the pixel tolerance.
@@ -38,7 +39,7 @@ def coco_bbox_polygon(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN017", "coco-area", "annotations", "warning",
-      "a COCO area is not the area of its polygon")  # fmt: skip
+      "a COCO area is not the area of its polygon", needs=(COCO,))  # fmt: skip
 def coco_area(release: Release) -> Iterator[Hit]:
     """A COCO annotation's `area` differs from the area its polygon encloses by more than the
     relative tolerance (10 % by default).
@@ -89,7 +90,8 @@ def _by_image(table: pd.DataFrame) -> dict[str, list]:
 
 
 @rule("ANN018", "box-disagreement", "annotations", "error",
-      "one instance has different boxes in different formats")  # fmt: skip
+      "one instance has different boxes in different formats",
+      needs=(COCO, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def box_disagreement(release: Release) -> Iterator[Hit]:
     """Instances of an image are matched one to one across formats by box IoU, against COCO
     (or YOLO where COCO is unreadable); a YOLO or VOC box with a corner more than the pixel
@@ -138,7 +140,7 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN019", "vgg-polygon-mismatch", "annotations", "error",
-      "a VGG polygon is not the COCO polygon")  # fmt: skip
+      "a VGG polygon is not the COCO polygon", needs=(COCO, VGG))  # fmt: skip
 def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
     """The VGG file is a lossless copy of the COCO masks: each VGG polygon, matched to a COCO
     polygon of the same image by box IoU, must have the same vertices (within the pixel

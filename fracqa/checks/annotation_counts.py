@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
+from fracqa.inputs import COCO, CSV, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -29,7 +30,8 @@ def _entered(release: Release, fmt: str) -> set[str]:
 
 
 @rule("CSV003", "fracture-count-mismatch", "csv", "error",
-      "fracture_count differs from the instances annotated in a format")  # fmt: skip
+      "fracture_count differs from the instances annotated in a format",
+      needs=(CSV, COCO, VGG, YOLO, VOC))  # fmt: skip
 def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     """For a fractured image, the number of instances in COCO, VGG, YOLO or VOC differs from
     dataset.csv's fracture_count.
@@ -56,7 +58,8 @@ def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN009", "annotation-on-non-fractured", "annotations", "error",
-      "an image labelled non-fractured has annotations")  # fmt: skip
+      "an image labelled non-fractured has annotations",
+      needs=(COCO, VGG, YOLO, VOC, CSV))  # fmt: skip
 def annotation_on_non_fractured(release: Release) -> Iterator[Hit]:
     """An image with fractured=0 has an instance in some format.
 
@@ -77,7 +80,7 @@ def annotation_on_non_fractured(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN010", "missing-annotation-entry", "annotations", "error",
-      "a fractured image is absent from a format")  # fmt: skip
+      "a fractured image is absent from a format", needs=(COCO, VGG, YOLO, VOC, CSV))  # fmt: skip
 def missing_annotation_entry(release: Release) -> Iterator[Hit]:
     """A fractured image has no entry in the COCO or VGG file, or no YOLO or VOC file.
     (Non-fractured images may have empty YOLO and VOC files or none: both are normal.)

@@ -15,12 +15,13 @@ from fracqa.checks.annotation_facts import (
     resized_images,
     sizes,
 )
+from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
 @rule("ANN011", "polygon-too-few-points", "annotations", "error",
-      "a polygon has fewer than three points")  # fmt: skip
+      "a polygon has fewer than three points", needs=(COCO, VGG))  # fmt: skip
 def polygon_too_few_points(release: Release) -> Iterator[Hit]:
     """A COCO or VGG polygon has fewer than three vertices.
 
@@ -38,7 +39,8 @@ def polygon_too_few_points(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN012", "polygon-invalid", "annotations", "error",
-      "a polygon is self-intersecting, of zero area or otherwise invalid")  # fmt: skip
+      "a polygon is self-intersecting, of zero area or otherwise invalid",
+      needs=(COCO, VGG))  # fmt: skip
 def polygon_invalid(release: Release) -> Iterator[Hit]:
     """A polygon crosses itself (a bow-tie), encloses no area, or is otherwise not a valid
     simple shape.
@@ -62,7 +64,8 @@ def polygon_invalid(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN013", "outside-image", "annotations", "error",
-      "a polygon or box lies outside its image")  # fmt: skip
+      "a polygon or box lies outside its image",
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def outside_image(release: Release) -> Iterator[Hit]:
     """A polygon vertex or a box corner lies outside the image (beyond the pixel tolerance).
 
@@ -89,7 +92,8 @@ def outside_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN014", "box-degenerate", "annotations", "error",
-      "a box has no area or its corners are swapped")  # fmt: skip
+      "a box has no area or its corners are swapped",
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def box_degenerate(release: Release) -> Iterator[Hit]:
     """A box's width or height is zero or negative: a COCO bbox with w <= 0, a YOLO w <= 0, a
     VOC box with xmax <= xmin (swapped corners) or ymax <= ymin.
@@ -109,7 +113,7 @@ def box_degenerate(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN015", "yolo-out-of-range", "annotations", "error",
-      "a YOLO value is outside [0, 1]")  # fmt: skip
+      "a YOLO value is outside [0, 1]", needs=(YOLO,))  # fmt: skip
 def yolo_out_of_range(release: Release) -> Iterator[Hit]:
     """A YOLO centre, width or height is below 0 or above 1.
 

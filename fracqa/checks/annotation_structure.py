@@ -13,6 +13,7 @@ from fracqa.checks.annotation_facts import (
     release_images,
     size_disagreements,
 )
+from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.load.annotation_table import is_integer
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -21,7 +22,7 @@ CLASS_NAME = "fractured"
 
 
 @rule("ANN001", "annotation-unreadable", "annotations", "error",
-      "an annotation file cannot be parsed")  # fmt: skip
+      "an annotation file cannot be parsed", needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def annotation_unreadable(release: Release) -> Iterator[Hit]:
     """A COCO or VGG JSON file is not valid JSON or lacks its top-level structure, a VOC file
     is not well-formed XML (or declares entities, which fracqa refuses), or a YOLO file cannot
@@ -35,7 +36,8 @@ def annotation_unreadable(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN002", "annotation-malformed", "annotations", "error",
-      "an annotation entry lacks a field or holds a non-number")  # fmt: skip
+      "an annotation entry lacks a field or holds a non-number",
+      needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def annotation_malformed(release: Release) -> Iterator[Hit]:
     """One entry of an otherwise readable file cannot be read: a YOLO line without five fields
     or with a non-numeric value, a COCO annotation without id, bbox or polygon, a VOC object
@@ -48,7 +50,7 @@ def annotation_malformed(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN003", "unknown-class", "annotations", "error",
-      "an annotation's class is not `fractured`")  # fmt: skip
+      "an annotation's class is not `fractured`", needs=(COCO, YOLO, VOC))  # fmt: skip
 def unknown_class(release: Release) -> Iterator[Hit]:
     """The only class of the release is `fractured`: COCO categories must be exactly that one
     and every annotation's category_id one of them; YOLO classes.txt must list `fractured` and
@@ -105,7 +107,7 @@ def _yolo_classes(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN004", "coco-dangling-annotation", "annotations", "error",
-      "a COCO annotation points to an image id that is not listed")  # fmt: skip
+      "a COCO annotation points to an image id that is not listed", needs=(COCO,))  # fmt: skip
 def coco_dangling_annotation(release: Release) -> Iterator[Hit]:
     """A COCO annotation's image_id is not the id of any entry of the file's images list.
 
@@ -122,7 +124,7 @@ def coco_dangling_annotation(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN005", "coco-duplicate-id", "annotations", "error",
-      "a COCO annotation id or image id is used twice")  # fmt: skip
+      "a COCO annotation id or image id is used twice", needs=(COCO,))  # fmt: skip
 def coco_duplicate_id(release: Release) -> Iterator[Hit]:
     """Two COCO annotations share an id, or two images entries share an id.
 
@@ -151,7 +153,8 @@ def coco_duplicate_id(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN006", "unknown-image", "annotations", "error",
-      "an annotation file names an image the release does not have")  # fmt: skip
+      "an annotation file names an image the release does not have",
+      needs=(COCO, VGG, YOLO, VOC, CSV, IMAGE_FILES))  # fmt: skip
 def unknown_image(release: Release) -> Iterator[Hit]:
     """A COCO file_name, a VGG filename, or the name of a YOLO or VOC file names an image that
     is neither in images/Fractured or images/Non_fractured nor in dataset.csv (an image that is
@@ -180,7 +183,8 @@ def unknown_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN007", "annotated-size-mismatch", "annotations", "error",
-      "COCO or VOC states an image size that is not the image's")  # fmt: skip
+      "COCO or VOC states an image size that is not the image's",
+      needs=(COCO, VOC, IMAGE_HEADERS))  # fmt: skip
 def annotated_size_mismatch(release: Release) -> Iterator[Hit]:
     """The width and height a COCO images entry or a VOC <size> states differ from the real
     size of the image (read from its JPEG header), where the formats disagree among themselves.
@@ -204,7 +208,7 @@ def _wh(size) -> str:
 
 
 @rule("ANN008", "voc-filename-mismatch", "annotations", "error",
-      "a VOC file's <filename> names another image")  # fmt: skip
+      "a VOC file's <filename> names another image", needs=(VOC,))  # fmt: skip
 def voc_filename_mismatch(release: Release) -> Iterator[Hit]:
     """The <filename> inside a VOC file is not the image the file is named after.
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.csv_schema import schema_hits
+from fracqa.inputs import CSV
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -22,7 +23,8 @@ def _schema_hits(release: Release, code: str) -> Iterator[Hit]:
     yield from hits.get(code, [])
 
 
-@rule("CSV001", "csv-unreadable", "csv", "error", "dataset.csv cannot be read as a table")
+@rule("CSV001", "csv-unreadable", "csv", "error", "dataset.csv cannot be read as a table",
+      needs=(CSV,))
 def csv_unreadable(release: Release) -> Iterator[Hit]:
     """dataset.csv is not a CSV table with a header: binary data, not UTF-8, empty, no header.
 
@@ -34,7 +36,8 @@ def csv_unreadable(release: Release) -> Iterator[Hit]:
     yield from release.problems("CSV001")
 
 
-@rule("CSV002", "csv-columns", "csv", "error", "a column is missing, unknown or repeated")
+@rule("CSV002", "csv-columns", "csv", "error", "a column is missing, unknown or repeated",
+      needs=(CSV,))
 def csv_columns(release: Release) -> Iterator[Hit]:
     """The header lacks a documented column, has one the release does not document, or repeats one.
 
@@ -47,7 +50,8 @@ def csv_columns(release: Release) -> Iterator[Hit]:
     yield from _schema_hits(release, "CSV002")
 
 
-@rule("CSV004", "image-id-format", "csv", "error", "image_id is not IMG + seven digits + .jpg")
+@rule("CSV004", "image-id-format", "csv", "error", "image_id is not IMG + seven digits + .jpg",
+      needs=(CSV,))
 def image_id_format(release: Release) -> Iterator[Hit]:
     """An image_id is not `IMG` followed by seven digits and `.jpg` (e.g. `IMG0000019.jpg`).
 
@@ -58,7 +62,8 @@ def image_id_format(release: Release) -> Iterator[Hit]:
     yield from _schema_hits(release, "CSV004")
 
 
-@rule("CSV005", "duplicate-image-id", "csv", "error", "an image_id is on more than one row")
+@rule("CSV005", "duplicate-image-id", "csv", "error", "an image_id is on more than one row",
+      needs=(CSV,))
 def duplicate_image_id(release: Release) -> Iterator[Hit]:
     """The same image_id appears on two or more rows.
 
@@ -69,7 +74,7 @@ def duplicate_image_id(release: Release) -> Iterator[Hit]:
     yield from _schema_hits(release, "CSV005")
 
 
-@rule("CSV006", "flag-not-binary", "csv", "error", "a flag is not 0 or 1")
+@rule("CSV006", "flag-not-binary", "csv", "error", "a flag is not 0 or 1", needs=(CSV,))
 def flag_not_binary(release: Release) -> Iterator[Hit]:
     """A flag column (region, view, mixed, hardware, multiscan, fractured) holds something other
     than 0 or 1, or is empty.
@@ -82,7 +87,7 @@ def flag_not_binary(release: Release) -> Iterator[Hit]:
 
 
 @rule("CSV007", "fracture-count-range", "csv", "error",
-      "fracture_count is not a whole number from 0 to 5")  # fmt: skip
+      "fracture_count is not a whole number from 0 to 5", needs=(CSV,))  # fmt: skip
 def fracture_count_range(release: Release) -> Iterator[Hit]:
     """fracture_count is empty, not a whole number, negative, or above 5 (the most any image of
     the release has).
@@ -95,7 +100,7 @@ def fracture_count_range(release: Release) -> Iterator[Hit]:
 
 
 @rule("CSV008", "fractured-count-disagree", "csv", "error",
-      "fractured is 1 but fracture_count is 0, or the reverse")  # fmt: skip
+      "fractured is 1 but fracture_count is 0, or the reverse", needs=(CSV,))  # fmt: skip
 def fractured_count_disagree(release: Release) -> Iterator[Hit]:
     """fractured must be 1 exactly when fracture_count is 1 or more.
 
@@ -107,7 +112,7 @@ def fractured_count_disagree(release: Release) -> Iterator[Hit]:
     yield from _schema_hits(release, "CSV008")
 
 
-@rule("CSV009", "no-region", "csv", "warning", "no body region is set")
+@rule("CSV009", "no-region", "csv", "warning", "no body region is set", needs=(CSV,))
 def no_region(release: Release) -> Iterator[Hit]:
     """None of hand, leg, hip, shoulder is 1.
 
@@ -119,7 +124,7 @@ def no_region(release: Release) -> Iterator[Hit]:
 
 
 @rule("CSV010", "mixed-flag", "csv", "warning",
-      "mixed disagrees with the number of regions set")  # fmt: skip
+      "mixed disagrees with the number of regions set", needs=(CSV,))  # fmt: skip
 def mixed_flag(release: Release) -> Iterator[Hit]:
     """mixed must be 1 exactly when two or more of hand, leg, hip, shoulder are 1.
 
@@ -130,7 +135,7 @@ def mixed_flag(release: Release) -> Iterator[Hit]:
     yield from _schema_hits(release, "CSV010")
 
 
-@rule("CSV011", "no-view", "csv", "warning", "no view is set")
+@rule("CSV011", "no-view", "csv", "warning", "no view is set", needs=(CSV,))
 def no_view(release: Release) -> Iterator[Hit]:
     """None of frontal, lateral, oblique is 1.
 
@@ -142,7 +147,7 @@ def no_view(release: Release) -> Iterator[Hit]:
 
 
 @rule("CSV012", "csv-ragged-row", "csv", "error",
-      "a row has more or fewer fields than the header")  # fmt: skip
+      "a row has more or fewer fields than the header", needs=(CSV,))  # fmt: skip
 def csv_ragged_row(release: Release) -> Iterator[Hit]:
     """A row of dataset.csv has a different number of fields from the header.
 

@@ -12,7 +12,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from fracqa.load.dataset_csv import FLAGS, REGIONS, VIEWS, integer_column
+from fracqa.columns import FLAGS, REGIONS, VIEWS
+from fracqa.load.dataset_csv import integer_column
 from fracqa.model import Hit
 
 BINARY = ["0", "1"]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from fracqa.catalogue import rule
-from fracqa.load.dataset_csv import FLAGS
+from fracqa.columns import FLAGS
+from fracqa.inputs import CSV, IMAGE_SCAN, SPLITS
 from fracqa.load.near_duplicates import close_pairs
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -121,7 +122,7 @@ def _hit(group: Group, message: str) -> Hit:
 
 
 @rule("IMG011", "duplicate-leakage", "images", "error",
-      "the same radiograph is in two splits")  # fmt: skip
+      "the same radiograph is in two splits", needs=(IMAGE_SCAN, CSV, SPLITS))  # fmt: skip
 def duplicate_leakage(release: Release) -> Iterator[Hit]:
     """Images that are the same radiograph (identical bytes, identical pixels, or perceptual
     hashes within a few bits, e.g. a re-encoded or brightened copy) sit in different splits.
@@ -137,7 +138,8 @@ def duplicate_leakage(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG012", "duplicate-label-conflict", "images", "error",
-      "copies of one radiograph carry different labels")  # fmt: skip
+      "copies of one radiograph carry different labels",
+      needs=(IMAGE_SCAN, CSV, SPLITS))  # fmt: skip
 def duplicate_label_conflict(release: Release) -> Iterator[Hit]:
     """Images that are the same radiograph (identical or nearly identical) have different
     fracture labels in dataset.csv (fractured or fracture_count).
@@ -152,7 +154,8 @@ def duplicate_label_conflict(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG013", "duplicate-images", "images", "warning",
-      "the same radiograph is published more than once")  # fmt: skip
+      "the same radiograph is published more than once",
+      needs=(IMAGE_SCAN, CSV, SPLITS))  # fmt: skip
 def duplicate_images(release: Release) -> Iterator[Hit]:
     """Images that are the same radiograph (identical bytes or pixels, or perceptual hashes
     within the configured distance) with the same labels, in the same split or in none.

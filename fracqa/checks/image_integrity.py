@@ -9,6 +9,7 @@ import pandas as pd
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import label, resized_images
+from fracqa.inputs import COCO, IMAGE_FILES, IMAGE_HEADERS, IMAGE_SCAN, VOC
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -23,7 +24,8 @@ def _scanned(release: Release) -> pd.DataFrame:
     return images[published & ~images["outside_root"]]
 
 
-@rule("IMG007", "image-undecodable", "images", "error", "an image cannot be decoded")
+@rule("IMG007", "image-undecodable", "images", "error", "an image cannot be decoded",
+      needs=(IMAGE_SCAN,))
 def image_undecodable(release: Release) -> Iterator[Hit]:
     """An image file does not decode completely: truncated (an interrupted copy), corrupt, or
     not an image at all.
@@ -40,7 +42,7 @@ def image_undecodable(release: Release) -> Iterator[Hit]:
                                        "bytes": int(image.bytes)})  # fmt: skip
 
 
-@rule("IMG008", "empty-image", "images", "error", "an image file is empty")
+@rule("IMG008", "empty-image", "images", "error", "an image file is empty", needs=(IMAGE_HEADERS,))
 def empty_image(release: Release) -> Iterator[Hit]:
     """An image file has zero bytes.
 
@@ -54,7 +56,8 @@ def empty_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG009", "image-size-differs", "images", "error",
-      "an image is not the size its annotations were drawn on")  # fmt: skip
+      "an image is not the size its annotations were drawn on",
+      needs=(IMAGE_HEADERS, COCO, VOC))  # fmt: skip
 def image_size_differs(release: Release) -> Iterator[Hit]:
     """COCO and VOC agree on an image's size, but the image itself has another one: it was
     resized (or replaced) after it was annotated. Reported once per image.
@@ -80,7 +83,7 @@ def _file_of(release: Release, image_id: str) -> str | None:
 
 
 @rule("IMG010", "image-too-large", "images", "error",
-      "an image is over the pixel limit and was not decoded")  # fmt: skip
+      "an image is over the pixel limit and was not decoded", needs=(IMAGE_HEADERS,))  # fmt: skip
 def image_too_large(release: Release) -> Iterator[Hit]:
     """An image's header announces more pixels than the limit (50 million by default; the
     release's largest radiographs have 6.6 million), so fracqa refuses to decode it.
@@ -96,7 +99,7 @@ def image_too_large(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG014", "image-link-outside-root", "images", "error",
-      "an image is a link to a file outside the release")  # fmt: skip
+      "an image is a link to a file outside the release", needs=(IMAGE_FILES,))  # fmt: skip
 def image_link_outside_root(release: Release) -> Iterator[Hit]:
     """An image under images/ is a symbolic link whose target lies outside the release.
 

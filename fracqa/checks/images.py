@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pandas as pd
 
 from fracqa.catalogue import rule
+from fracqa.inputs import CSV, IMAGE_FILES, IMAGE_HEADERS
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -43,7 +44,8 @@ def _csv_file(release: Release) -> str | None:
     return release.dataset_csv.file if release.dataset_csv else None
 
 
-@rule("IMG001", "image-missing", "images", "error", "a labelled image has no file")
+@rule("IMG001", "image-missing", "images", "error", "a labelled image has no file",
+      needs=(CSV, IMAGE_FILES))
 def image_missing(release: Release) -> Iterator[Hit]:
     """A row of dataset.csv names an image that is in neither images/Fractured nor
     images/Non_fractured.
@@ -72,7 +74,7 @@ def image_missing(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG002", "image-in-wrong-folder", "images", "error",
-      "an image sits in the folder of the other class")  # fmt: skip
+      "an image sits in the folder of the other class", needs=(CSV, IMAGE_FILES))  # fmt: skip
 def image_in_wrong_folder(release: Release) -> Iterator[Hit]:
     """An image labelled fractured=1 is in images/Non_fractured, or fractured=0 in
     images/Fractured.
@@ -99,7 +101,8 @@ def image_in_wrong_folder(release: Release) -> Iterator[Hit]:
             )  # fmt: skip
 
 
-@rule("IMG003", "orphan-image", "images", "error", "an image file has no row in dataset.csv")
+@rule("IMG003", "orphan-image", "images", "error", "an image file has no row in dataset.csv",
+      needs=(CSV, IMAGE_FILES))
 def orphan_image(release: Release) -> Iterator[Hit]:
     """An image in images/Fractured or images/Non_fractured has no row in dataset.csv.
 
@@ -122,7 +125,7 @@ def orphan_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG004", "image-in-both-folders", "images", "error",
-      "the same image is in both class folders")  # fmt: skip
+      "the same image is in both class folders", needs=(IMAGE_FILES,))  # fmt: skip
 def image_in_both_folders(release: Release) -> Iterator[Hit]:
     """A file of the same name is in images/Fractured and in images/Non_fractured.
 
@@ -140,7 +143,8 @@ def image_in_both_folders(release: Release) -> Iterator[Hit]:
             )
 
 
-@rule("IMG005", "not-a-jpeg", "images", "error", "a .jpg file is not a JPEG")
+@rule("IMG005", "not-a-jpeg", "images", "error", "a .jpg file is not a JPEG",
+      needs=(IMAGE_HEADERS,))
 def not_a_jpeg(release: Release) -> Iterator[Hit]:
     """A file named .jpg whose first bytes say it is something else (a PNG, a BMP, text).
     (An empty file is IMG008's.)
@@ -167,7 +171,7 @@ def not_a_jpeg(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG006", "stray-file", "images", "warning",
-      "a file under images/ is not a .jpg in a class folder")  # fmt: skip
+      "a file under images/ is not a .jpg in a class folder", needs=(IMAGE_FILES,))  # fmt: skip
 def stray_file(release: Release) -> Iterator[Hit]:
     """A file under images/ that is not a .jpg inside images/Fractured or images/Non_fractured:
     a thumbnail cache, a .png, an image in a third folder or at the top of images/.

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import labels, release_images
+from fracqa.inputs import CSV, IMAGE_FILES, SPLITS
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
 @rule("SPL001", "split-file-malformed", "splits", "error",
-      "a split file cannot be read or lacks its header")  # fmt: skip
+      "a split file cannot be read or lacks its header", needs=(SPLITS,))  # fmt: skip
 def split_file_malformed(release: Release) -> Iterator[Hit]:
     """A split file cannot be read, or its first line is not the header `image_id`.
 
@@ -24,7 +25,8 @@ def split_file_malformed(release: Release) -> Iterator[Hit]:
 
 
 @rule("SPL002", "split-unknown-id", "splits", "error",
-      "a split lists an image the release does not have")  # fmt: skip
+      "a split lists an image the release does not have",
+      needs=(SPLITS, CSV, IMAGE_FILES))  # fmt: skip
 def split_unknown_id(release: Release) -> Iterator[Hit]:
     """A split file lists an id that is neither in dataset.csv nor an image file.
 
@@ -38,7 +40,8 @@ def split_unknown_id(release: Release) -> Iterator[Hit]:
                   row.image_id, row.file, f"line {row.line}")  # fmt: skip
 
 
-@rule("SPL003", "split-overlap", "splits", "error", "an image is in more than one split")
+@rule("SPL003", "split-overlap", "splits", "error", "an image is in more than one split",
+      needs=(SPLITS,))
 def split_overlap(release: Release) -> Iterator[Hit]:
     """An image is listed in two or three of train, valid and test.
 
@@ -54,7 +57,7 @@ def split_overlap(release: Release) -> Iterator[Hit]:
 
 
 @rule("SPL004", "split-missing-image", "splits", "error",
-      "a fractured image is in no split")  # fmt: skip
+      "a fractured image is in no split", needs=(SPLITS, CSV))  # fmt: skip
 def split_missing_image(release: Release) -> Iterator[Hit]:
     """A fractured image (fractured=1) is in none of train, valid and test. Checked only when
     all three split files could be read.
@@ -74,7 +77,7 @@ def split_missing_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("SPL005", "split-non-fractured", "splits", "error",
-      "a non-fractured image is in a split")  # fmt: skip
+      "a non-fractured image is in a split", needs=(SPLITS, CSV))  # fmt: skip
 def split_non_fractured(release: Release) -> Iterator[Hit]:
     """The Fracture Split holds fractured images only; a split lists an image with fractured=0.
 
@@ -91,7 +94,7 @@ def split_non_fractured(release: Release) -> Iterator[Hit]:
 
 
 @rule("SPL006", "split-duplicate-entry", "splits", "error",
-      "an image is listed twice in one split file")  # fmt: skip
+      "an image is listed twice in one split file", needs=(SPLITS,))  # fmt: skip
 def split_duplicate_entry(release: Release) -> Iterator[Hit]:
     """The same id appears on two lines of one split file.
 

@@ -5,27 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
-from fracqa.figures import observe, statistics_frames
-from fracqa.load.expectations import load_expectations
+from fracqa.inputs import FIGURES
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
-def statistics(release: Release) -> list[dict]:
-    """One row per expected figure: figure, published, observed, tolerance, ok (None when the
-    figure could not be observed, e.g. dataset.csv unreadable)."""
-    def compute():
-        if release.observed_statistics is not None:  # measured while the release loaded
-            return release.observed_statistics
-        expectations = load_expectations(release.settings.expectations)
-        return observe(expectations, statistics_frames(release.dataset_csv, release.meta,
-                                                       release.splits))  # fmt: skip
-
-    return release.derived("statistics", compute)
-
-
 def _deviations(release: Release, section: str) -> Iterator[Hit]:
-    for row in statistics(release):
+    if release.figures is None:
+        return  # no expectations were given to measure
+    for row in release.figures.rows():
         if row["figure"].split(".")[0] != section or row["ok"] is not False:
             continue
         delta = row["observed"] - row["published"]
@@ -39,7 +27,8 @@ def _section_file(release: Release, section: str) -> str | None:
     if section == "splits":
         folder = release.layout.split_dir
         return release.layout.relative(folder) if folder else None
-    return release.dataset_csv.file if release.dataset_csv else None
+    path = release.layout.dataset_csv
+    return release.layout.relative(path) if path else None
 
 
 def _shown(value: float) -> str:
@@ -47,7 +36,7 @@ def _shown(value: float) -> str:
 
 
 @rule("STA001", "published-totals", "statistics", "warning",
-      "a release total differs from the published figure")  # fmt: skip
+      "a release total differs from the published figure", needs=(FIGURES,))  # fmt: skip
 def published_totals(release: Release) -> Iterator[Hit]:
     """The release's totals differ from what the paper published: images, fractured and
     non-fractured images, fracture instances, the fracture_count range, locales (region flags),
@@ -62,7 +51,7 @@ def published_totals(release: Release) -> Iterator[Hit]:
 
 
 @rule("STA002", "published-regions", "statistics", "warning",
-      "a body-region count differs from the published figure")  # fmt: skip
+      "a body-region count differs from the published figure", needs=(FIGURES,))  # fmt: skip
 def published_regions(release: Release) -> Iterator[Hit]:
     """The number of images per body region (hand, leg, hip, shoulder), in total or among the
     fractured images, differs from the paper.
@@ -75,7 +64,7 @@ def published_regions(release: Release) -> Iterator[Hit]:
 
 
 @rule("STA003", "published-views", "statistics", "warning",
-      "a view count differs from the published figure")  # fmt: skip
+      "a view count differs from the published figure", needs=(FIGURES,))  # fmt: skip
 def published_views(release: Release) -> Iterator[Hit]:
     """The number of frontal, lateral or oblique images, in total or by class, differs from the
     paper.
@@ -87,7 +76,7 @@ def published_views(release: Release) -> Iterator[Hit]:
 
 
 @rule("STA004", "published-splits", "statistics", "warning",
-      "a split's size or share differs from the published figure")  # fmt: skip
+      "a split's size or share differs from the published figure", needs=(FIGURES,))  # fmt: skip
 def published_splits(release: Release) -> Iterator[Hit]:
     """The sizes of the train, valid and test splits, or their shares of the fractured images
     (80/12/8 %), differ from the paper.

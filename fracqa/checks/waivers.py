@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
+from fracqa.inputs import WAIVERS
 from fracqa.model import Hit
 from fracqa.waivers import Waiving
 
 
-@rule("WAV001", "stale-waiver", "waivers", "info", "a waiver accepts no finding any more")
+@rule("WAV001", "stale-waiver", "waivers", "info", "a waiver accepts no finding any more",
+      needs=(WAIVERS,))
 def stale_waiver(waiving: Waiving) -> Iterator[Hit]:
     """Each waiver must still accept a finding of a rule that ran. One that accepts nothing is
     left over from a defect that has since been repaired (or from a finding whose evidence
@@ -27,7 +29,8 @@ def stale_waiver(waiving: Waiving) -> Iterator[Hit]:
                   {"fingerprint": waiver.fingerprint, "rule": waiver.rule})  # fmt: skip
 
 
-@rule("WAV002", "waiver-without-reason", "waivers", "info", "a waiver gives no reason")
+@rule("WAV002", "waiver-without-reason", "waivers", "info", "a waiver gives no reason",
+      needs=(WAIVERS,))
 def waiver_without_reason(waiving: Waiving) -> Iterator[Hit]:
     """Each waiver must say in `reason` why its finding is accepted (`fracqa baseline` leaves
     the reasons empty for the maintainers to fill in).

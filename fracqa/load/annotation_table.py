@@ -61,7 +61,7 @@ class FormatSource:
         )  # fmt: skip
 
     def absorb(self, part: FormatSource) -> None:
-        """Add what a loader read from one file (parsed on its own, see files.parsed_once)."""
+        """Add what the loader read from some of the format's files (in a worker process)."""
         self.instances.extend(part.instances)
         self.entries.extend(part.entries)
         self.problems.extend(part.problems)
@@ -82,6 +82,20 @@ class FormatSource:
                 "width": width, "height": height, "filename": filename, "extra": extra,
             }
         )  # fmt: skip
+
+
+class PendingSource:
+    """A format whose per-image files are being read in worker processes, chunk by chunk."""
+
+    def __init__(self, source: FormatSource, parts: list):
+        self._source, self._parts = source, parts
+
+    def result(self) -> FormatSource:
+        """The whole source, once every chunk is read."""
+        for part in self._parts:
+            self._source.absorb(part.result())
+        self._parts = []
+        return self._source
 
 
 def geometry(rings: list[list[tuple[float, float]]] | None):
@@ -144,9 +158,22 @@ class Annotations:
              (cy + h / 2) * height]
         )  # fmt: skip
 
-    def problems(self, code: str):
-        for source in self.sources.values():
-            yield from (hit for problem_code, hit in source.problems if problem_code == code)
+    def only(self, formats: set[str] | frozenset[str], yolo_pixels: bool = True) -> Annotations:
+        """These annotations restricted to `formats`; without `yolo_pixels`, YOLO instances
+        keep no pixel box (as when the images' sizes are not known)."""
+        instances = self.instances[self.instances["format"].isin(formats)]
+        if not yolo_pixels and (instances["format"] == "yolo").any():
+            instances = instances.copy()
+            instances.loc[instances["format"] == "yolo", ["x0", "y0", "x1", "y1"]] = math.nan
+        entries = self.entries[self.entries["format"].isin(formats)]
+        sources = {fmt: source for fmt, source in self.sources.items() if fmt in formats}
+        return Annotations(instances, entries, sources)
+
+    def problems(self, code: str, formats=None):
+        """The problems tagged `code` of the loaders of `formats` (every format by default)."""
+        for fmt, source in self.sources.items():
+            if formats is None or fmt in formats:
+                yield from (hit for problem_code, hit in source.problems if problem_code == code)
 
     def digest(self, fmt: str) -> str | None:
         """One SHA-256 over the names and contents of every file the format's loader read."""

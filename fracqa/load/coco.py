@@ -16,14 +16,16 @@ from pycocotools.coco import COCO
 from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, is_integer, number
 from fracqa.load.files import Unreadable, as_text, files_in
+from fracqa.workers import Done, Workers
 
 
-def load_coco(layout: Layout) -> FormatSource:
+def load_coco(layout: Layout, workers: Workers | None = None) -> Done:
+    """Every .json of the folder, read here (one release-wide file is not worth splitting)."""
     folder, relative = layout.annotation_dirs.get("coco"), layout.relative
     source = FormatSource("coco", present=folder is not None)
     for _, path in files_in(folder, ".json", layout.root) if folder else []:
         _load_file(path, relative(path), source)
-    return source
+    return Done(source)
 
 
 def _load_file(path: Path, file: str, source: FormatSource) -> None:

@@ -9,23 +9,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from fracqa.columns import COLUMNS, IMAGE_ID
 from fracqa.load.files import Unreadable, read_document
 from fracqa.model import Hit
-
-REGIONS = ("hand", "leg", "hip", "shoulder")
-VIEWS = ("frontal", "lateral", "oblique")
-FLAGS = (*REGIONS, "mixed", "hardware", "multiscan", "fractured", *VIEWS)
-COLUMNS = (
-    "image_id", "hand", "leg", "hip", "shoulder", "mixed", "hardware", "multiscan",
-    "fractured", "fracture_count", "frontal", "lateral", "oblique",
-)  # fmt: skip
-IMAGE_ID = re.compile(r"IMG\d{7}\.jpg")
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from fracqa.load.dataset_csv import REGIONS, VIEWS
+from fracqa.columns import REGIONS, VIEWS
+from fracqa.errors import Unusable
 from fracqa.load.files import Unreadable, read_text
 
 SPLIT_NAMES = ("train", "valid", "test")
@@ -23,7 +22,7 @@ KNOWN_FIGURES = (
 )  # fmt: skip
 
 
-class BadExpectations(Exception):
+class BadExpectations(Unusable):
     """The expectations file cannot be used; the audit stops with exit code 2."""
 
 
@@ -42,6 +41,8 @@ class Expectations:
 
 
 def load_expectations(path: Path) -> Expectations:
+    import yaml
+
     try:
         document = yaml.safe_load(read_text(path, limit=1024 * 1024))
     except (Unreadable, yaml.YAMLError) as error:

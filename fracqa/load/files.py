@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
-
-T = TypeVar("T")
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # a JSON, CSV or XML file larger than this is refused
 
@@ -71,46 +67,3 @@ def as_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Unreadable(f"is not UTF-8 text (byte {error.start})") from None
-
-
-# Parsed per-image files of this process, keyed by identity (an unchanged file, or a hard link
-# to one, is parsed once however many audits read it). Off by default: a single audit gains
-# nothing from it and would hold every parse twice; a process that audits the same files again
-# and again (the test suite) turns it on with remember(True).
-_PARSED: dict[tuple, Any] = {}
-_PARSED_LIMIT = 1_000_000
-_REMEMBER = {"on": False}
-
-
-def remember(enabled: bool) -> None:
-    """Remember parsed files and image scans across audits in this process (or stop, and
-    forget them)."""
-    _REMEMBER["on"] = enabled
-    if not enabled:
-        forget_parsed()
-
-
-def remembering() -> bool:
-    return _REMEMBER["on"]
-
-
-def parsed_once(path: Path, kind: str, parse: Callable[..., T], *args) -> T:
-    """`parse(*args)`, or what it returned for this very file before."""
-    if not remembering():
-        return parse(*args)
-    try:
-        status = os.stat(path)
-    except OSError:
-        return parse(*args)
-    key = (kind, status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
-           status.st_ctime_ns)  # fmt: skip
-    if key not in _PARSED:
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.clear()
-        _PARSED[key] = parse(*args)
-    return _PARSED[key]
-
-
-def forget_parsed() -> None:
-    """Drop every remembered parse."""
-    _PARSED.clear()

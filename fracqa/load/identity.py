@@ -10,11 +10,19 @@ from fracqa.layout import ANNOTATION_FORMATS
 
 
 def release_identity(release) -> dict:
-    images = hashlib.sha256()
-    for row in release.images.sort_values("file")[["file", "sha256"]].itertuples(index=False):
-        images.update(f"{row.file}\0{row.sha256}\n".encode())
+    """The digests of what the audit read; None for a part it did not read (not asked for by
+    the rules that ran, or missing)."""
     return {
         "dataset.csv": release.dataset_csv.sha256 if release.dataset_csv else None,
         "annotations": {fmt: release.annotations.digest(fmt) for fmt in ANNOTATION_FORMATS},
-        "images": images.hexdigest(),
+        "images": _images_digest(release.images),
     }
+
+
+def _images_digest(images) -> str | None:
+    if "sha256" not in images:
+        return None
+    digest = hashlib.sha256()
+    for row in images.sort_values("file")[["file", "sha256"]].itertuples(index=False):
+        digest.update(f"{row.file}\0{row.sha256}\n".encode())
+    return digest.hexdigest()

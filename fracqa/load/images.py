@@ -1,54 +1,83 @@
-"""The inventory of every file under images/: where it sits, and what the image scan found.
+"""The image table: every file under images/, where it sits, and what reading it found.
 
-Files are listed without being opened; `image_scan` then reads each one once, in a process
-pool, while the caller loads the rest of the release. A link that leads outside the release is
-listed but never read.
+Files are listed without being opened. When the image headers or the image scan are asked
+for, `image_scan.read_image` then reads each file once, in the worker pool, while the caller
+loads the rest of the release. A link that leads outside the release is listed but never read.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
 
+from fracqa import inputs
+from fracqa.config import ScanSettings
 from fracqa.layout import Layout
 from fracqa.load.files import inside
-from fracqa.load.image_scan import SCAN_FIELDS, PendingScan, ScanSettings
+from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, read_image
 from fracqa.workers import Workers
 
-IMAGE_COLUMNS = ("image_id", "file", "folder", "outside_root", *SCAN_FIELDS)
+FILE_COLUMNS = ("image_id", "file", "folder", "outside_root")
+HEADER_COLUMNS = HEADER_FIELDS
+SCAN_COLUMNS = DECODE_FIELDS
 
 
-class PendingInventory:
-    """The listing of images/, with its scan under way."""
+class PendingImages:
+    """The listing of images/, with the reading of its files (to `depth`: the image headers or
+    the image scan; None reads nothing) under way in the worker pool."""
 
-    def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers):
+    def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers,
+                 depth: str | None = inputs.IMAGE_SCAN):  # fmt: skip
         self.rows = list(_listing(layout))
-        readable = [row for row in self.rows if not row["outside_root"]]
-        self._readable = readable
-        self._scan = PendingScan([row.pop("path") for row in readable], settings, workers)
+        self.columns = list(FILE_COLUMNS)
+        self._readable = [row for row in self.rows if not row["outside_root"]] if depth else []
+        self._chunks = []
+        if depth:
+            decode = depth == inputs.IMAGE_SCAN
+            self.columns += HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
+            tasks = [(str(row["path"]), settings.pixel_limit, decode) for row in self._readable]
+            size = max(1, min(64, len(tasks) // (workers.count * 8)))
+            self._chunks = [workers.submit(_read_chunk, tasks[i:i + size])
+                            for i in range(0, len(tasks), size)]  # fmt: skip
+            progress = _progress(len(tasks), settings.progress)
+            for chunk in self._chunks:
+                chunk.add_done_callback(lambda done: progress.update(len(done.result())))
+            self._progress = progress
 
     def table(self) -> pd.DataFrame:
         """One row per file under images/: image_id (the file name), file (relative path),
         folder ("fractured", "non_fractured" or "other"), outside_root (a link leading out of
-        the release), and what the scan found: bytes, format (sniffed from the content), width,
-        height, mode, sha256, decoded, decode_error, pixel_hash, phash, refused (over the pixel
-        limit)."""
-        for row, scanned in zip(self._readable, self._scan.results(), strict=True):
-            row.update(scanned)
-        frame = pd.DataFrame(self.rows, columns=IMAGE_COLUMNS)
+        the release), and what reading the file found (image_scan.HEADER_FIELDS and
+        DECODE_FIELDS)."""
+        if self._chunks:
+            found = [result for chunk in self._chunks for result in chunk.result()]
+            self._progress.close()
+            for row, read in zip(self._readable, found, strict=True):
+                row.update(read)
+        frame = pd.DataFrame([{k: v for k, v in row.items() if k != "path"} for row in self.rows],
+                             columns=self.columns)  # fmt: skip
         for column in ("bytes", "width", "height"):
-            frame[column] = frame[column].astype("Int64")
+            if column in frame:
+                frame[column] = frame[column].astype("Int64")
         for column in ("decoded", "refused", "outside_root"):
-            frame[column] = frame[column].fillna(False).astype(bool)
+            if column in frame:
+                frame[column] = frame[column].astype("boolean").fillna(False).astype(bool)
         return frame.sort_values("file", ignore_index=True)
 
 
-def inventory(layout: Layout, settings: ScanSettings | None = None) -> pd.DataFrame:
+def image_table(layout: Layout, settings: ScanSettings | None = None,
+                depth: str | None = inputs.IMAGE_SCAN) -> pd.DataFrame:  # fmt: skip
+    """The image table of a release, read to `depth`, on its own."""
     settings = settings or ScanSettings()
     with Workers(settings.workers) as workers:
-        return PendingInventory(layout, settings, workers).table()
+        return PendingImages(layout, settings, workers, depth).table()
+
+
+def _read_chunk(tasks: list[tuple[str, int, bool]]) -> list[dict]:
+    return [read_image(*task) for task in tasks]
 
 
 def _listing(layout: Layout):
@@ -78,3 +107,19 @@ def _walk(folder: Path):
         yield current, files
         stack.extend(Path(e.path) for e in reversed(entries) if e.is_dir(follow_symlinks=False))
 
+
+class _Silent:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, wanted: bool):
+    """A progress bar on a terminal's stderr, nothing otherwise."""
+    if not wanted or not sys.stderr.isatty() or total == 0:
+        return _Silent()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="image", desc="reading images", leave=False, file=sys.stderr)

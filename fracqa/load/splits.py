@@ -22,6 +22,11 @@ class SplitTables:
     complete: bool  # all three files present and readable
     problems: list[tuple[str, Hit]] = field(default_factory=list)
 
+    @classmethod
+    def empty(cls) -> SplitTables:
+        """No split read (the splits were not asked for)."""
+        return cls(pd.DataFrame(columns=SPLIT_COLUMNS), complete=False)
+
 
 def load_splits(layout: Layout) -> SplitTables:
     rows, problems, read = [], [], 0

@@ -8,14 +8,16 @@ from pathlib import Path
 from fracqa.layout import Layout
 from fracqa.load.annotation_table import FormatSource, number
 from fracqa.load.files import Unreadable, as_text, files_in
+from fracqa.workers import Done, Workers
 
 
-def load_vgg(layout: Layout) -> FormatSource:
+def load_vgg(layout: Layout, workers: Workers | None = None) -> Done:
+    """Every .json of the folder, read here (one release-wide file is not worth splitting)."""
     folder, relative = layout.annotation_dirs.get("vgg"), layout.relative
     source = FormatSource("vgg", present=folder is not None)
     for _, path in files_in(folder, ".json", layout.root) if folder else []:
         _load_file(path, relative(path), source)
-    return source
+    return Done(source)
 
 
 def _load_file(path: Path, file: str, source: FormatSource) -> None:

@@ -9,23 +9,26 @@ import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
 from fracqa.layout import Layout
-from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, files_in, parsed_once
+from fracqa.load.annotation_table import FormatSource, PendingSource, number
+from fracqa.load.files import Unreadable, files_in
+from fracqa.workers import Done, Workers
 
 
-def load_voc(layout: Layout) -> FormatSource:
+def load_voc(layout: Layout, workers: Workers | None = None) -> PendingSource:
+    """Every .xml of the VOC folder, read by `workers` in chunks (in this process without)."""
     folder, relative = layout.annotation_dirs.get("voc"), layout.relative
     source = FormatSource("voc", present=folder is not None)
     prefix = relative(folder) if folder else ""
-    for name, path in files_in(folder, ".xml", layout.root) if folder else []:
-        file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
-        source.absorb(parsed_once(path, f"voc {file}", _parse, path, file, image_id))
-    return source
+    files = [(path, f"{prefix}/{name}", f"{name[:-4]}.jpg")
+             for name, path in (files_in(folder, ".xml", layout.root) if folder else [])]
+    parts = workers.in_chunks(_load_files, files) if workers else [Done(_load_files(files))]
+    return PendingSource(source, parts)
 
 
-def _parse(path: Path, file: str, image_id: str) -> FormatSource:
+def _load_files(files: list[tuple[Path, str, str]]) -> FormatSource:
     source = FormatSource("voc")
-    _load_file(path, file, image_id, source)
+    for path, file, image_id in files:
+        _load_file(path, file, image_id, source)
     return source
 
 

@@ -7,29 +7,32 @@ from __future__ import annotations
 from pathlib import Path
 
 from fracqa.layout import Layout
-from fracqa.load.annotation_table import FormatSource, number
-from fracqa.load.files import Unreadable, as_text, files_in, parsed_once
+from fracqa.load.annotation_table import FormatSource, PendingSource, number
+from fracqa.load.files import Unreadable, as_text, files_in
+from fracqa.workers import Done, Workers
 
 CLASSES_FILE = "classes.txt"
 
 
-def load_yolo(layout: Layout) -> FormatSource:
+def load_yolo(layout: Layout, workers: Workers | None = None) -> PendingSource:
+    """classes.txt and every other .txt of the YOLO folder, read by `workers` in chunks (in this
+    process without)."""
     folder, relative = layout.annotation_dirs.get("yolo"), layout.relative
     source = FormatSource("yolo", present=folder is not None)
     if folder is None:
-        return source
+        return PendingSource(source, [])
     _load_classes(folder / CLASSES_FILE, relative, source)
     prefix = relative(folder)
-    for name, path in files_in(folder, ".txt", layout.root):
-        if name != CLASSES_FILE:
-            file, image_id = f"{prefix}/{name}", f"{name[:-4]}.jpg"
-            source.absorb(parsed_once(path, f"yolo {file}", _parse, path, file, image_id))
-    return source
+    files = [(path, f"{prefix}/{name}", f"{name[:-4]}.jpg")
+             for name, path in files_in(folder, ".txt", layout.root) if name != CLASSES_FILE]
+    parts = workers.in_chunks(_load_files, files) if workers else [Done(_load_files(files))]
+    return PendingSource(source, parts)
 
 
-def _parse(path: Path, file: str, image_id: str) -> FormatSource:
+def _load_files(files: list[tuple[Path, str, str]]) -> FormatSource:
     source = FormatSource("yolo")
-    _load_file(path, file, image_id, source)
+    for path, file, image_id in files:
+        _load_file(path, file, image_id, source)
     return source
 
 
