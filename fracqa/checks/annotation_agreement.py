@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import box, evidence, instances, label, resized_images
+from fracqa.checks.annotation_facts import evidence, instances, label, resized_images
+from fracqa.geometry import box, corner_distance, match, vertex_distance
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -31,7 +30,7 @@ def coco_bbox_polygon(release: Release) -> Iterator[Hit]:
         if row.polygon is None:
             continue
         bounds = [round(v, 2) for v in row.polygon.bounds]
-        off = max(abs(a - b) for a, b in zip(box(row), bounds, strict=True))
+        off = corner_distance(box(row), bounds)
         if off > tolerance:
             yield Hit(f"COCO {row.location} bbox {box(row)} is {off:.1f} px from its polygon's "
                       f"bounds {bounds}", row.image_id, row.file, row.location,
@@ -59,26 +58,6 @@ def coco_area(release: Release) -> Iterator[Hit]:
                       row.file, row.location,
                       {**evidence(row), "area": stated,
                        "polygon_area": round(polygon.area, 2)})  # fmt: skip
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    """Intersection over union of two boxes [x0, y0, x1, y1]."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def match(reference: list[list[float]], other: list[list[float]]) -> list[tuple[int, int, float]]:
-    """One-to-one pairs (i, j, IoU) of two images' boxes that maximise the total IoU."""
-    if not reference or not other:
-        return []
-    scores = np.array([[iou(a, b) for b in other] for a in reference])
-    rows, columns = linear_sum_assignment(scores, maximize=True)
-    return [(int(i), int(j), float(scores[i, j])) for i, j in zip(rows, columns, strict=True)]
 
 
 def _by_image(table: pd.DataFrame) -> dict[str, list]:
@@ -122,7 +101,7 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
             pairs = match([box(r) for r in reference_rows], [box(r) for r in rows])
             for i, j, overlap in pairs:
                 a, b = box(reference_rows[i]), box(rows[j])
-                off = max(abs(p - q) for p, q in zip(a, b, strict=True))
+                off = corner_distance(a, b)
                 if off > tolerances.pixels:
                     disagreements.setdefault(i, []).append(
                         {"format": fmt, "file": rows[j].file, "location": rows[j].location,
@@ -172,9 +151,3 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
                            "coco_location": theirs[i].location,
                            "files": [theirs[i].file, row.file]})  # fmt: skip
 
-
-def vertex_distance(a, b) -> float | None:
-    """The largest distance between corresponding vertices, or None when the counts differ."""
-    if len(a) != len(b):
-        return None
-    return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))

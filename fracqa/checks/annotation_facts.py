@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from fracqa.geometry import box
 from fracqa.load.annotation_table import FORMAT_LABEL
 from fracqa.release import Release, real_sizes
 
@@ -45,13 +46,6 @@ def instances(
     if boxed:
         table = table[table["x0"].notna()]
     return table
-
-
-def box(row) -> list[float]:
-    """The box of an instance as [x0, y0, x1, y1], corners in order, rounded for evidence."""
-    x0, x1 = sorted((row.x0, row.x1))
-    y0, y1 = sorted((row.y0, row.y1))
-    return [round(float(v), 2) for v in (x0, y0, x1, y1)]
 
 
 def polygon_points(row) -> list[list[float]] | None:

@@ -7,14 +7,8 @@ from collections.abc import Iterator
 import shapely
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import (
-    box,
-    evidence,
-    instances,
-    label,
-    resized_images,
-    sizes,
-)
+from fracqa.checks.annotation_facts import evidence, instances, label, resized_images, sizes
+from fracqa.geometry import box
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release

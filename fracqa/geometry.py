@@ -1,0 +1,89 @@
+"""The geometry of annotated instances, shared by the annotation rules and `fracqa diff`.
+
+Pure functions over boxes [x0, y0, x1, y1] (pixels, corners in order) and polygon rings
+[(x, y), ...]: nothing here reads a release, uses pandas or registers a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Box = Sequence[float]
+
+
+def box(row) -> list[float]:
+    """The box of an instance (anything with x0, y0, x1, y1) as [x0, y0, x1, y1], corners in
+    order, rounded to 2 decimals for evidence."""
+    x0, x1 = sorted((row.x0, row.x1))
+    y0, y1 = sorted((row.y0, row.y1))
+    return [round(float(v), 2) for v in (x0, y0, x1, y1)]
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def corner_distance(a: Box, b: Box) -> float:
+    """How far apart two boxes are: the largest difference between corresponding coordinates."""
+    return max(abs(p - q) for p, q in zip(a, b, strict=True))
+
+
+def centre_shift(a: Box, b: Box) -> tuple[float, float]:
+    """(dx, dy) from the centre of box `a` to the centre of box `b`."""
+    return (b[0] + b[2] - a[0] - a[2]) / 2, (b[1] + b[3] - a[1] - a[3]) / 2
+
+
+def centre_distance(a: Box, b: Box) -> float:
+    """The distance between the centres of two boxes."""
+    return float(np.hypot(*centre_shift(b, a)))
+
+
+def vertex_distance(a, b) -> float | None:
+    """The largest distance (per coordinate) between corresponding vertices of two polygon
+    rings, or None when their numbers of vertices differ."""
+    if len(a) != len(b):
+        return None
+    return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))
+
+
+def match(reference: Sequence[Box], other: Sequence[Box]) -> list[tuple[int, int, float]]:
+    """One-to-one pairs (i, j, IoU) of two lists of boxes that maximise the total IoU (as many
+    pairs as the shorter list has boxes, whatever their IoU)."""
+    if not reference or not other:
+        return []
+    scores = np.array([[iou(a, b) for b in other] for a in reference])
+    return [(i, j, float(scores[i, j])) for i, j in _assignment(scores, maximize=True)]
+
+
+def pairs(old: Sequence[Box], new: Sequence[Box], least_iou: float) -> list[tuple[int, int]]:
+    """One-to-one pairs (i, j) of an image's boxes in two versions, in order: those `match`
+    pairs with an IoU at or above `least_iou`, then what is left of both paired by nearest
+    centre (an image that keeps its number of instances has moved one, not lost one and gained
+    another)."""
+    paired = [(i, j) for i, j, overlap in match(old, new) if overlap >= least_iou]
+    left_old = [i for i in range(len(old)) if i not in {p[0] for p in paired}]
+    left_new = [j for j in range(len(new)) if j not in {p[1] for p in paired}]
+    if left_old and left_new:
+        distances = np.array([[centre_distance(old[i], new[j]) for j in left_new]
+                              for i in left_old])  # fmt: skip
+        paired += [(left_old[i], left_new[j]) for i, j in _assignment(distances)]
+    return sorted(paired)
+
+
+def _assignment(costs: np.ndarray, maximize: bool = False) -> list[tuple[int, int]]:
+    """The (row, column) pairs of the one-to-one assignment with the least (or, if `maximize`,
+    the greatest) total."""
+    # scipy.optimize takes ~0.4 s to import: only the comparisons that need it pay for it.
+    from scipy.optimize import linear_sum_assignment
+
+    rows, columns = linear_sum_assignment(costs, maximize=maximize)
+    return [(int(i), int(j)) for i, j in zip(rows, columns, strict=True)]
