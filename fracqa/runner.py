@@ -40,13 +40,14 @@ def run_audit(
     return audit_release(root, select, ignore, settings, severity, waivers, evidence)[0]
 
 
-def audit_with(root: Path | str, options: Options,
-               evidence: bool = False) -> tuple[AuditRecord, Release]:  # fmt: skip
+def audit_with(root: Path | str, options: Options, evidence: bool = False,
+               load: frozenset[str] = frozenset()) -> tuple[AuditRecord, Release]:  # fmt: skip
     """Audit the release at `root` with everything `options` configures, its waivers file
-    included; returns the loaded release too."""
+    included; returns the loaded release too, with the inputs in `load` loaded whatever the
+    rules need (`fracqa diff` compares them)."""
     waivers = load_waivers(options.waivers) if options.waivers else None
     return audit_release(root, options.select, options.ignore, options.settings,
-                         options.severity, waivers, evidence)  # fmt: skip
+                         options.severity, waivers, evidence, load)  # fmt: skip
 
 
 def needed_inputs(rules: Sequence[Rule]) -> frozenset[str]:
@@ -63,6 +64,7 @@ def audit_release(
     severity: Mapping[str, str] | None = None,
     waivers: Waivers | None = None,
     evidence: bool = False,
+    load: frozenset[str] = frozenset(),
 ) -> tuple[AuditRecord, Release]:
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
     started = time.perf_counter()
@@ -70,7 +72,7 @@ def audit_release(
     rules = select_rules(select, ignore, severity, waivers=waivers is not None)
     settings = settings or Settings()
     release_rules = [rule for rule in rules if rule.family != "waivers"]
-    needs = needed_inputs(release_rules)
+    needs = needed_inputs(release_rules) | inputs.closure(load)
     expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None
     layout = locate(root)
     release = load_release(layout, settings, needs, expectations)

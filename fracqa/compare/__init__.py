@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fracqa import inputs
 from fracqa.compare.images import image_changes, image_facts
 from fracqa.compare.instances import instance_changes
 from fracqa.compare.labels import label_changes, row_changes
@@ -91,9 +92,14 @@ IMAGE_CHANGES = ("added", "removed", "renamed", "replaced", "moved")
 INSTANCE_CHANGES = ("added", "removed", "moved", "reshaped")
 
 
+# What the comparison reads of each version, whichever rules the options select.
+COMPARED = frozenset({inputs.CSV, inputs.IMAGE_HEADERS, *inputs.ANNOTATION_FORMATS,
+                      inputs.SPLITS})  # fmt: skip
+
+
 def diff_releases(old_root: Path, new_root: Path, options: Options) -> ReleaseDiff:
     """Audit both versions with `options` and compare them."""
-    (old, old_release), (new, new_release) = (audit_with(root, options)
+    (old, old_release), (new, new_release) = (audit_with(root, options, load=COMPARED)
                                               for root in (old_root, new_root))  # fmt: skip
     return compare(old, old_release, new, new_release, options.fail_on)
 
