@@ -13,6 +13,7 @@ from fracqa.model import AuditRecord
 from fracqa.reports import json_report
 from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_EXPECTATIONS
+from tests.report_schema import assert_valid_report
 
 CASES_RUN: Counter = Counter()
 # 2,000 generated cases per source format by default; FRACQA_FUZZ_EXAMPLES asks for more (or
@@ -25,7 +26,8 @@ SETTINGS = Settings(workers=1, expectations=SAMPLE_EXPECTATIONS)
 
 def audit_mutated(root: Path, path: Path, content: bytes, source: str) -> AuditRecord:
     """Audit `root` with `path` holding `content`, then put the original back. Whatever the
-    content, the audit completes, no rule breaks, and the JSON report is valid JSON."""
+    content, the audit completes, no rule breaks, and the JSON report is valid JSON that follows
+    the report's schema."""
     original = path.read_bytes()
     replace_file(path, content)
     try:
@@ -35,7 +37,7 @@ def audit_mutated(root: Path, path: Path, content: bytes, source: str) -> AuditR
     CASES_RUN[source] += 1
     broken = [f for f in result.findings if "could not finish" in f.message]
     assert broken == [], broken
-    json.loads(json_report.render(result))
+    assert_valid_report(json.loads(json_report.render(result)))
     return result
 
 
