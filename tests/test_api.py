@@ -21,6 +21,7 @@ from fracqa.layout import NotARelease
 from fracqa.waivers import BadWaivers
 from tests.conftest import file_digests
 from tests.helpers import REPO, SAMPLE_EXPECTATIONS, image_with
+from tests.report_schema import assert_valid_report, read_report
 
 COLUMNS = ["rule", "name", "family", "severity", "message", "image_id", "file", "location",
            "details", "waived", "waiver_reason", "fingerprint"]  # fmt: skip
@@ -74,6 +75,7 @@ def test_to_json_is_the_command_lines_json(sample_copy, tmp_path):
     defects.set_csv_value(sample_copy, image_with(sample_copy, fractured=0), "mixed", 1)
     result = fracqa.audit(sample_copy, expect=SAMPLE_EXPECTATIONS)
     document = json.loads(result.to_json())
+    assert_valid_report(document)
     assert list(document) == ["tool", "version", "root", "summary", "findings", "statistics"]
     assert (document["tool"], document["version"]) == ("fracqa", fracqa.__version__)
     assert set(document["summary"]) == {"errors", "warnings", "infos", "rules_run", "images",
@@ -82,7 +84,7 @@ def test_to_json_is_the_command_lines_json(sample_copy, tmp_path):
     report = tmp_path / "cli.json"
     assert main(["audit", str(sample_copy), "--expect", str(SAMPLE_EXPECTATIONS), "--json",
                  str(report)]) == 1  # fmt: skip
-    from_cli = json.loads(report.read_text(encoding="utf-8"))
+    from_cli = read_report(report)
     for one in (document, from_cli):
         one["summary"].pop("seconds")
     assert document == from_cli

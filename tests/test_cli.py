@@ -12,6 +12,7 @@ from fixtures import defects
 from fracqa.catalogue import all_rules, select_rules
 from fracqa.cli import main
 from tests.helpers import SAMPLE_EXPECTATIONS, image_with
+from tests.report_schema import read_report
 
 EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
 
@@ -26,7 +27,7 @@ def test_clean_sample_exits_0_with_no_error_and_no_warning(sample_root, tmp_path
     report = tmp_path / "audit.json"
     run = fracqa("audit", str(sample_root), *EXPECT, "--json", str(report))
     assert run.returncode == 0, run.stdout + run.stderr
-    summary = json.loads(report.read_text())["summary"]
+    summary = read_report(report)["summary"]
     assert (summary["errors"], summary["warnings"]) == (0, 0)
     assert "no errors, no warnings" in run.stdout
 
@@ -58,7 +59,7 @@ def test_json_follows_the_contract(sample_copy, tmp_path):
     defects.set_csv_value(sample_copy, image_with(sample_copy, fractured=0), "mixed", 1)
     report = tmp_path / "audit.json"
     assert main(["audit", str(sample_copy), *EXPECT, "--json", str(report)]) == 1
-    document = json.loads(report.read_text())
+    document = read_report(report)
     assert document["tool"] == "fracqa" and document["version"] == "0.1.0"
     assert document["root"] == str(sample_copy.resolve())
     assert set(document["summary"]) == {"errors", "warnings", "infos", "rules_run", "images",
@@ -82,7 +83,7 @@ def test_two_runs_give_identical_json_apart_from_seconds(replica_copy, tmp_path)
     for run in range(2):
         report = tmp_path / f"run{run}.json"
         main(["audit", str(replica_copy), "--json", str(report)])
-        document = json.loads(report.read_text())
+        document = read_report(report)
         document["summary"].pop("seconds")
         documents.append(document)
     assert documents[0] == documents[1]
@@ -96,9 +97,9 @@ def test_select_and_ignore_take_codes_and_prefixes(sample_copy, tmp_path):
     audit = ["audit", str(sample_copy), *EXPECT, "--json", str(report)]
     assert main([*audit, "--ignore", "IMG"]) == 0
     images = sum(r.family == "images" for r in all_rules())
-    assert json.loads(report.read_text())["summary"]["rules_run"] == len(select_rules()) - images
+    assert read_report(report)["summary"]["rules_run"] == len(select_rules()) - images
     assert main([*audit, "--select", "IMG001,CSV"]) == 1
-    document = json.loads(report.read_text())
+    document = read_report(report)
     assert document["summary"]["rules_run"] == 1 + sum(r.family == "csv" for r in all_rules())
     assert [f["rule"] for f in document["findings"]] == ["IMG001"]
 

@@ -18,6 +18,7 @@ from fracqa.load import files
 from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_EXPECTATIONS, findings_of, image_with
 from tests.report_fixture import planted_release
+from tests.report_schema import read_report
 
 ONE_PROCESS = Settings(workers=1, expectations=SAMPLE_EXPECTATIONS)
 
@@ -59,6 +60,7 @@ def test_an_audit_with_every_output_leaves_the_tree_untouched(sample_root, tmp_p
                "--junit", str(tmp_path / "a.xml")]  # fmt: skip
     assert main(["audit", str(root), "--expect", str(SAMPLE_EXPECTATIONS), *outputs]) == 1
     assert tree_state(root) == before
+    read_report(tmp_path / "a.json")  # the hostile file name is data, the report keeps its shape
 
 
 def test_outputs_inside_the_release_are_refused(sample_copy, capsys):

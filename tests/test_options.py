@@ -3,7 +3,6 @@ command line overrides them, and how a bad file is refused (exit 2, one line, no
 
 from __future__ import annotations
 
-import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -18,6 +17,7 @@ from fracqa.cli import main
 from fracqa.config import DEFAULT_EXPECTATIONS, Tolerances
 from fracqa.options import find_config, load_options
 from tests.helpers import SAMPLE_EXPECTATIONS, image_with
+from tests.report_schema import read_report
 
 EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
 
@@ -39,8 +39,9 @@ def plant_error(root: Path) -> str:
 
 
 def audit_json(root: Path, report: Path, *args: str) -> tuple[int, dict]:
+    """Audit `root` with `args`; the exit code and the JSON report, checked against its schema."""
     code = main(["audit", str(root), "--json", str(report), *args])
-    return code, json.loads(report.read_text(encoding="utf-8"))
+    return code, read_report(report)
 
 
 def shown_config(capsys, root: Path, *args: str) -> tuple[list[str], dict]:

@@ -10,6 +10,7 @@ from fracqa.cli import main
 from fracqa.reports import console, junit
 from tests.helpers import SAMPLE_EXPECTATIONS
 from tests.report_fixture import planted_release
+from tests.report_schema import read_report
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +56,4 @@ def test_the_cli_writes_every_report_and_names_them(planted, tmp_path, capsys):
         assert path.stat().st_size > 1000
         assert str(path) in out
     ElementTree.parse(outputs["junit"])
+    read_report(outputs["json"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from fixtures import defects_images as plant
@@ -12,6 +10,7 @@ from fracqa.config import Settings
 from fracqa.load.expectations import KNOWN_FIGURES
 from fracqa.runner import run_audit
 from tests.helpers import findings_of
+from tests.report_schema import read_report
 
 
 def test_the_replica_matches_every_published_figure(full_audit):
@@ -54,7 +53,7 @@ def test_a_tolerance_absorbs_a_small_drift(replica_copy, tmp_path):
 def test_the_statistics_table_is_in_the_json(sample_root, tmp_path):
     report = tmp_path / "audit.json"
     main(["audit", str(sample_root), "--json", str(report)])
-    document = json.loads(report.read_text())
+    document = read_report(report)
     rows = document["statistics"]
     assert set(rows[0]) == {"figure", "published", "observed", "tolerance", "ok"}
     failing = [row["figure"] for row in rows if row["ok"] is False]

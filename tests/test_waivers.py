@@ -3,7 +3,6 @@ lists them apart and fails only on new ones, and the WAV rules keep the waivers 
 
 from __future__ import annotations
 
-import json
 import shutil
 import tomllib
 import xml.etree.ElementTree as ElementTree
@@ -20,6 +19,7 @@ from fracqa.cli import main
 from fracqa.waivers import fingerprint, load_waivers
 from tests.conftest import file_digests
 from tests.helpers import SAMPLE_EXPECTATIONS, audit_sample, image_with, labels
+from tests.report_schema import read_report
 
 EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
 
@@ -52,8 +52,9 @@ def write_baseline(root: Path, waivers: Path, *args: str) -> int:
 
 
 def audit_json(root: Path, report: Path, *args: str) -> tuple[int, dict]:
+    """Audit `root` with `args`; the exit code and the JSON report, checked against its schema."""
     code = main(["audit", str(root), *EXPECT, "--json", str(report), *args])
-    return code, json.loads(report.read_text(encoding="utf-8"))
+    return code, read_report(report)
 
 
 def entries(waivers: Path) -> list[dict]:
