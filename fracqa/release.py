@@ -109,13 +109,14 @@ class RuleView:
     def images(self) -> pd.DataFrame:
         """The image table, with the columns of the image inputs the rule declares."""
         self._require(inputs.IMAGE_FILES)
-        return self.derived("images", self._images)
+        depth = self._needs & {inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN}
+        return self._release.derived(("images", depth), lambda: self._images(depth))
 
-    def _images(self) -> pd.DataFrame:
+    def _images(self, depth: frozenset[str]) -> pd.DataFrame:
         columns = list(FILE_COLUMNS)
-        if inputs.IMAGE_HEADERS in self._needs:
+        if inputs.IMAGE_HEADERS in depth:
             columns += HEADER_COLUMNS
-        if inputs.IMAGE_SCAN in self._needs:
+        if inputs.IMAGE_SCAN in depth:
             columns += SCAN_COLUMNS
         table = self._release.images
         return table[[c for c in columns if c in table]]
@@ -125,9 +126,10 @@ class RuleView:
         """The instances and entries of the formats the rule declares (YOLO's pixel boxes only
         with the image headers, which give the images' sizes)."""
         self._require(*inputs.ANNOTATION_FORMATS)
-        return self.derived("annotations", lambda: self._release.annotations.only(
-            self._needs & set(inputs.ANNOTATION_FORMATS),
-            yolo_pixels=inputs.IMAGE_HEADERS in self._needs))  # fmt: skip
+        formats = self._needs & set(inputs.ANNOTATION_FORMATS)
+        pixels = inputs.IMAGE_HEADERS in self._needs
+        return self._release.derived(("annotations", formats, pixels),
+                                     lambda: self._release.annotations.only(formats, pixels))
 
     @property
     def splits(self) -> SplitTables:
@@ -143,10 +145,16 @@ class RuleView:
         """The loaders' problems that rule `code` reports, from the inputs the rule declares."""
         return self._release.problems(code, self._needs)
 
-    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
-        """A value computed once from the inputs this rule sees, shared by the rules that see
-        the same ones."""
-        return self._release.derived((key, self._needs), compute)
+    def derived(self, key: str, compute: Callable[[], Any],
+                uses: tuple[str, ...] | None = None) -> Any:  # fmt: skip
+        """A value computed once and shared by the rules that need it. `uses` names the inputs
+        it is computed from (the rule must declare them); without it, the value is shared only
+        by the rules that declare the same inputs as this one."""
+        if uses is None:
+            return self._release.derived((key, self._needs), compute)
+        for name in uses:
+            self._require(name)
+        return self._release.derived((key, frozenset(uses)), compute)
 
 
 def load_release(layout: Layout, settings: Settings | None = None,

@@ -8,6 +8,7 @@ number of cases and the seed). The counts run are printed at the end of the sess
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -47,6 +48,15 @@ def _errors(findings) -> list:
     return [f for f in findings if f.severity is Severity.ERROR]
 
 
+class Mutated(bytes):
+    """Mutated file content, shown by its length and digest: hypothesis shows every case it
+    generates, and a repr of a whole JPEG costs more than the case itself (the seed, printed
+    on failure, reproduces the bytes)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} bytes, sha256 {hashlib.sha256(self).hexdigest()[:12]}>"
+
+
 def byte_mutations(original: bytes):
     size = len(original)
     truncated = st.integers(0, max(size - 1, 0)).map(lambda n: original[:n])
@@ -58,7 +68,7 @@ def byte_mutations(original: bytes):
     encoded = st.sampled_from(["utf-16", "utf-32", "latin-1", "cp500"]).map(
         lambda codec: original.decode("utf-8", "replace").encode(codec, "replace")
     )
-    return st.one_of(truncated, flipped, inserted, encoded, st.binary(max_size=64))
+    return st.one_of(truncated, flipped, inserted, encoded, st.binary(max_size=64)).map(Mutated)
 
 
 def _flip(data: bytes, flips) -> bytes:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
-from fracqa.inputs import COCO, CSV, VGG, VOC, YOLO
+from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -18,7 +18,7 @@ def _counts(release: Release) -> dict[tuple[str, str], int]:
         table = instances(release)
         return table.groupby(["format", "image_id"]).size().to_dict()
 
-    return release.derived("instance-counts", compute)
+    return release.derived("instance-counts", compute, uses=ANNOTATION_FORMATS)
 
 
 def _entered(release: Release, fmt: str) -> set[str]:

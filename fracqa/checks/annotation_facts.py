@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fracqa.geometry import box
+from fracqa.inputs import COCO, CSV, IMAGE_HEADERS, VOC
 from fracqa.load.annotation_table import FORMAT_LABEL
 from fracqa.release import Release, real_sizes
 
@@ -13,7 +14,7 @@ FORMATS = tuple(FORMAT_LABEL)
 
 def sizes(release: Release) -> dict[str, tuple[int, int]]:
     """image_id -> the real (width, height) read from the image's header."""
-    return release.derived("real-sizes", lambda: real_sizes(release.images))
+    return release.derived("real-sizes", lambda: real_sizes(release.images), uses=(IMAGE_HEADERS,))
 
 
 def labels(release: Release) -> pd.DataFrame:
@@ -23,7 +24,7 @@ def labels(release: Release) -> pd.DataFrame:
         meta = meta[meta["fractured"].isin([0, 1]) & meta["fracture_count"].between(0, 99)]
         return meta.drop_duplicates("image_id").set_index("image_id", drop=False)
 
-    return release.derived("readable-labels", compute)
+    return release.derived("readable-labels", compute, uses=(CSV,))
 
 
 def release_images(release: Release) -> set[str]:
@@ -80,7 +81,7 @@ def stated_sizes(release: Release) -> dict[str, list]:
             grouped.setdefault(row.image_id, []).append(row)
         return grouped
 
-    return release.derived("stated-sizes", compute)
+    return release.derived("stated-sizes", compute, uses=(COCO, VOC))
 
 
 def _size(row) -> tuple | None:
@@ -103,7 +104,7 @@ def resized_images(release: Release) -> dict[str, tuple]:
                     found[image_id] = (annotated, size, rows)
         return found
 
-    return release.derived("resized-images", compute)
+    return release.derived("resized-images", compute, uses=(IMAGE_HEADERS, COCO, VOC))
 
 
 def size_disagreements(release: Release) -> list[tuple]:

@@ -19,7 +19,8 @@ def _schema_hits(release: Release, code: str) -> Iterator[Hit]:
     table = release.dataset_csv
     if table is None or table.rows is None:
         return
-    hits = release.derived("csv-schema", lambda: schema_hits(table.rows, table.file))
+    hits = release.derived("csv-schema", lambda: schema_hits(table.rows, table.file),
+                           uses=(CSV,))
     yield from hits.get(code, [])
 
 

@@ -48,7 +48,8 @@ class Group:
 
 
 def _groups(release: Release) -> list[Group]:
-    return release.derived("duplicate-groups", lambda: find_groups(release))
+    return release.derived("duplicate-groups", lambda: find_groups(release),
+                           uses=(IMAGE_SCAN, CSV, SPLITS))
 
 
 def find_groups(release: Release) -> list[Group]:

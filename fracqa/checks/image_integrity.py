@@ -94,7 +94,7 @@ def image_too_large(release: Release) -> Iterator[Hit]:
     """
     images = _scanned(release)
     for image in images[images["refused"]].itertuples(index=False):
-        yield Hit(f"{image.file}: {image.decode_error}", image.image_id, image.file,
+        yield Hit(f"{image.file}: {image.header_error}", image.image_id, image.file,
                   details={"width": int(image.width), "height": int(image.height)})  # fmt: skip
 
 

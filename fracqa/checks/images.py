@@ -32,7 +32,7 @@ def _folders_of(release: Release) -> dict[str, list[str]]:
             folders.setdefault(image_id, []).append(folder)
         return folders
 
-    return release.derived("folders-of-image", compute)
+    return release.derived("folders-of-image", compute, uses=(IMAGE_FILES,))
 
 
 def _labelled_rows(release: Release) -> pd.DataFrame:
