@@ -73,9 +73,9 @@ def test_frames_of_a_multi_picture_file_are_counted(tmp_path):
 
 
 def test_pixel_statistics_describe_the_decoded_image(tmp_path):
-    radiograph = np.tile(np.linspace(10, 240, 128).astype(np.uint8), (128, 1))
+    radiograph = np.tile(np.linspace(10, 240, 512).astype(np.uint8), (512, 1))
     banded = radiograph.copy()
-    banded[96:] = 128  # the flat grey a lenient decoder leaves of a truncated file
+    banded[384:] = 128  # the flat grey a lenient decoder leaves of a truncated file
     plain, band = (read_image(_jpeg(tmp_path / f"{n}.jpg", p, quality=95))
                    for n, p in (("plain", radiograph), ("band", banded)))  # fmt: skip
     assert plain["decoded"] and band["decoded"]
