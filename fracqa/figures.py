@@ -118,33 +118,34 @@ def _table_of(name: str) -> str:
 
 def _expectation(figure: Figure):
     import great_expectations.expectations as gxe
+    from great_expectations.expectations.row_conditions import Column
 
     low, high = figure.published - figure.tolerance, figure.published + figure.tolerance
     bounds = {"min_value": low, "max_value": high, "meta": {"figure": figure.name}}
     section, *rest = figure.name.split(".")
 
-    def where(condition: str | None) -> dict:
-        return {"row_condition": condition, "condition_parser": "pandas"} if condition else {}
+    def where(condition) -> dict:
+        return {"row_condition": condition} if condition is not None else {}
 
-    class_condition = {"fractured": "fractured==1", "non_fractured": "fractured==0",
-                       "total": None}  # fmt: skip
+    fractured, non_fractured = Column("fractured") == 1, Column("fractured") == 0
+    class_condition = {"fractured": fractured, "non_fractured": non_fractured, "total": None}
     if section == "splits":
         split = rest[0]
         if split.endswith("_ratio"):
             return gxe.ExpectColumnMeanToBeBetween(column=f"is_{split[:-6]}", **bounds)
-        return gxe.ExpectTableRowCountToBeBetween(**bounds, **where(f'split=="{split}"'))
+        return gxe.ExpectTableRowCountToBeBetween(**bounds, **where(Column("split") == split))
     if section in ("regions", "views"):
         column, part = rest
         return gxe.ExpectColumnSumToBeBetween(column=column, **bounds,
                                               **where(class_condition[part]))  # fmt: skip
     name = rest[0]
     if name in ("images", "fractured_images", "non_fractured_images"):
-        condition = {"images": None, "fractured_images": "fractured==1",
-                     "non_fractured_images": "fractured==0"}[name]  # fmt: skip
+        condition = {"images": None, "fractured_images": fractured,
+                     "non_fractured_images": non_fractured}[name]  # fmt: skip
         return gxe.ExpectTableRowCountToBeBetween(**bounds, **where(condition))
     if name == "fracture_count_min_on_fractured":
         return gxe.ExpectColumnMinToBeBetween(column="fracture_count", **bounds,
-                                              **where("fractured==1"))  # fmt: skip
+                                              **where(fractured))  # fmt: skip
     if name == "fracture_count_max":
         return gxe.ExpectColumnMaxToBeBetween(column="fracture_count", **bounds)
     column = {"fracture_instances": "fracture_count", "locales": "regions",
