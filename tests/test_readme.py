@@ -61,3 +61,14 @@ def test_python_api_example_runs(tmp_path, monkeypatch, capsys):
     assert "<fracqa.AuditResult FracAtlas: ok at error" in printed
     assert "'images_removed': 0" in printed
     assert (tmp_path / "audit.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_every_relative_link_of_the_docs_stays_in_the_repository():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address: the paper, a standard
+            resolved = (page.parent / target).resolve()
+            assert resolved.is_relative_to(REPO), f"{page.name} links {target} outside the repo"
+            assert resolved.exists(), f"{page.name} links {target}, which does not exist"
