@@ -159,10 +159,12 @@ class RuleView:
 
 def load_release(layout: Layout, settings: Settings | None = None,
                  needs: frozenset[str] = frozenset(inputs.ALL),
-                 expectations: Expectations | None = None) -> Release:  # fmt: skip
+                 expectations: Expectations | None = None,
+                 meanwhile: Callable[[], Any] | None = None) -> Release:  # fmt: skip
     """Read the inputs in `needs`, each once. The published figures (measured with
-    `expectations`) and the image scan run in the worker pool while the annotations are read;
-    YOLO's pixel boxes are placed once the real image sizes are known."""
+    `expectations`), the image files and the YOLO and VOC files are read in the worker pool
+    while this process reads the rest, then calls `meanwhile` (if given) before it waits for
+    the pool; YOLO's pixel boxes are placed once the real image sizes are known."""
     settings = settings or Settings()
     release = Release(layout, needs, settings)
     if inputs.CSV in needs and layout.dataset_csv is not None:
@@ -186,6 +188,8 @@ def load_release(layout: Layout, settings: Settings | None = None,
         # while COCO and VGG are read here.
         loading = {fmt: load_format(layout, fmt, workers)
                    for fmt in (inputs.YOLO, inputs.VOC, inputs.COCO, inputs.VGG) if fmt in needs}
+        if meanwhile is not None:
+            meanwhile()
         release.annotations = Annotations.of([loading[fmt].result() for fmt in LOADERS
                                               if fmt in loading])  # fmt: skip
         if figures is not None:

@@ -24,7 +24,7 @@ def load_coco(layout: Layout, workers: Workers | None = None) -> Done:
     folder, relative = layout.annotation_dirs.get("coco"), layout.relative
     source = FormatSource("coco", present=folder is not None)
     for _, path in files_in(folder, ".json", layout.root) if folder else []:
-        _load_file(path, relative(path), source)
+        _load_file(Path(path), relative(Path(path)), source)
     return Done(source)
 
 

@@ -84,13 +84,13 @@ def _listing(layout: Layout):
     if layout.images_dir is None:
         return
     folders = {layout.fractured_dir: "fractured", layout.non_fractured_dir: "non_fractured"}
+    prefix = len(str(layout.root)) + 1  # the walk yields paths under the root, as strings
     for directory, entries in _walk(layout.images_dir):
         folder = folders.get(directory, "other")
         for entry in entries:
-            path = Path(entry.path)
-            outside = entry.is_symlink() and not inside(path, layout.root)
-            yield {"image_id": entry.name, "file": layout.relative(path), "folder": folder,
-                   "outside_root": outside, "path": path}  # fmt: skip
+            outside = entry.is_symlink() and not inside(Path(entry.path), layout.root)
+            yield {"image_id": entry.name, "file": entry.path[prefix:].replace(os.sep, "/"),
+                   "folder": folder, "outside_root": outside, "path": entry.path}  # fmt: skip
 
 
 def _walk(folder: Path):

@@ -16,7 +16,7 @@ def load_vgg(layout: Layout, workers: Workers | None = None) -> Done:
     folder, relative = layout.annotation_dirs.get("vgg"), layout.relative
     source = FormatSource("vgg", present=folder is not None)
     for _, path in files_in(folder, ".json", layout.root) if folder else []:
-        _load_file(path, relative(path), source)
+        _load_file(Path(path), relative(Path(path)), source)
     return Done(source)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeTree
@@ -34,7 +35,7 @@ def _load_files(files: list[tuple[Path, str, str]]) -> FormatSource:
 
 def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> None:
     try:
-        root = SafeTree.fromstring(source.read(path, file))
+        root = _parse(source.read(path, file))
     except (Unreadable, ParseError, DefusedXmlException) as error:
         source.problem("ANN001", f"{file} {_why(error)}", file, image_id=image_id)
         source.unreadable_images.add(image_id)
@@ -51,6 +52,16 @@ def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> No
     )  # fmt: skip
     for position, element in enumerate(root.findall("object"), start=1):
         _load_object(element, position, image_id, file, source)
+
+
+def _parse(data: bytes) -> Element:
+    """The XML document in `data`. A document that declares nothing (no `<!` anywhere, and
+    single-byte markup, so that no declaration can hide in another encoding) cannot define or
+    reference entities and is parsed by the standard library's C parser; any other goes
+    through defusedxml, which refuses entity declarations and external references."""
+    if b"<!" not in data and b"\x00" not in data:
+        return ElementTree.fromstring(data)
+    return SafeTree.fromstring(data)
 
 
 def _why(error: Exception) -> str:
