@@ -39,7 +39,6 @@ CHECK_MODULES = (
     "fracqa.checks.waivers",
 )
 
-_FUNCTIONS: dict[str, Callable[..., Iterable[Hit]]] = {}
 _REGISTERED: dict[str, Rule] = {}
 
 
@@ -55,16 +54,18 @@ def rule(code: str, name: str, family: str, severity: str, title: str, needs: Se
 
     def register(check: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         described = _described(code, name, family, severity, title, needs, check.__doc__,
-                               check.__module__)  # fmt: skip
-        if code in _REGISTERED:
+                               check.__module__, check.__name__)  # fmt: skip
+        known = _REGISTERED.get(code)
+        if known is not None and (known.module, known.function) != (check.__module__,
+                                                                    check.__name__):
             raise ValueError(f"{code} {name}: registered twice")
-        _REGISTERED[code], _FUNCTIONS[code] = described, check
+        _REGISTERED[code] = described  # again when its module is imported again
         return check
 
     return register
 
 
-def _described(code, name, family, severity, title, needs, doc, module) -> Rule:
+def _described(code, name, family, severity, title, needs, doc, module, function) -> Rule:
     if family not in FAMILIES:
         raise ValueError(f"{code}: unknown family {family!r}")
     if not code.startswith(PREFIX_OF_FAMILY[family]):
@@ -72,14 +73,12 @@ def _described(code, name, family, severity, title, needs, doc, module) -> Rule:
     if not (doc or "").strip():
         raise ValueError(f"{code}: a rule needs a docstring")
     return Rule(code, name, family, Severity(severity), title, inspect.cleandoc(doc),
-                inputs.closure(needs), module)  # fmt: skip
+                inputs.closure(needs), module, function)  # fmt: skip
 
 
 def function_of(rule: Rule) -> Callable[..., Iterable[Hit]]:
-    """The check function of `rule`, importing its module on first use."""
-    if rule.code not in _FUNCTIONS:
-        importlib.import_module(rule.module)
-    return _FUNCTIONS[rule.code]
+    """The check function of `rule`, from its module as imported now (imported on first use)."""
+    return getattr(importlib.import_module(rule.module), rule.function)
 
 
 def registered() -> dict[str, Rule]:
@@ -113,7 +112,8 @@ def _rules_in(module: str) -> list[Rule]:
                 args = [_literal(a) for a in decorator.args]
                 keywords = {k.arg: _literal(k.value) for k in decorator.keywords}
                 found.append(_described(*args, keywords.get("needs", ()),
-                                        ast.get_docstring(node, clean=False), module))  # fmt: skip
+                                        ast.get_docstring(node, clean=False), module,
+                                        node.name))  # fmt: skip
     return found
 
 

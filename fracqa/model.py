@@ -59,6 +59,7 @@ class Rule:
     doc: str
     needs: frozenset[str]
     module: str
+    function: str  # the name of the check function in `module`
 
     def check(self, subject: Any) -> Iterable[Hit]:
         """Run the rule's check function on `subject` (its module is imported on first use)."""

@@ -7,11 +7,14 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fixtures.defects import clone_release
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
+from fracqa.catalogue import registered
+from fracqa.checks.csv_schema import schema_hits
 from fracqa.figures import import_great_expectations
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
@@ -19,6 +22,13 @@ from fracqa.runner import run_audit
 # Imported once here, Great Expectations is inherited by every audit's forked worker processes
 # instead of being imported again (seconds) by each of the hundreds of audits the tests run.
 import_great_expectations()
+
+# Every rule module imported and pandera's lazily imported backends loaded (by one validation)
+# before any test runs: pytester's fixture restores sys.modules after each test that uses it,
+# dropping what that test imported, and a pandera imported half before and half during such a
+# test no longer recognises its own schema classes.
+registered()
+schema_hits(pd.DataFrame({"image_id": ["IMG0000001.jpg"]}, dtype=str), "dataset.csv")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"

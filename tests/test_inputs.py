@@ -95,14 +95,18 @@ def test_the_html_evidence_is_gathered_only_when_asked(sample_root):
     assert shown.evidence_gathered
 
 
+PROBED = {}
+
+
+def probe_check(release):
+    return [Hit(str(PROBED["reads"](release)))]
+
+
 def _probe(needs: tuple[str, ...], reads) -> Rule:
     """A rule outside the catalogue declaring `needs`, whose check calls `reads(release)`."""
-    import fracqa.catalogue as catalogue
-
-    rule = Rule("LAY999", "probe", "layout", Severity.ERROR, "probe", "probe",
-                inputs.closure(needs), __name__)  # fmt: skip
-    catalogue._FUNCTIONS[rule.code] = lambda release: [Hit(str(reads(release)))]
-    return rule
+    PROBED["reads"] = reads
+    return Rule("LAY999", "probe", "layout", Severity.ERROR, "probe", "probe",
+                inputs.closure(needs), __name__, "probe_check")  # fmt: skip
 
 
 @pytest.fixture
@@ -139,3 +143,19 @@ def test_a_rule_sees_only_the_columns_and_formats_it_declares(sample_release):
     assert yolo.instances["x0"].isna().all()  # no pixel boxes without the image sizes
     sized = RuleView(sample_release, _probe((inputs.YOLO, inputs.IMAGE_HEADERS), str))
     assert sized.annotations.instances["x0"].notna().all()
+
+
+def test_an_audit_survives_its_rule_modules_being_dropped_and_imported_again(sample_root):
+    """pytest's pytester (and any tool that restores sys.modules) drops the modules a test
+    imported: the next audit must take the rules from their modules as imported again (and
+    their registration must accept being done twice by the same module)."""
+    before = audit_release(sample_root, select=["CSV"], settings=SAMPLE_SETTINGS)[0]
+    saved = dict(sys.modules)
+    try:
+        for name in [n for n in sys.modules if n.startswith("fracqa.checks.")]:
+            del sys.modules[name]
+        again = audit_release(sample_root, select=["CSV"], settings=SAMPLE_SETTINGS)[0]
+    finally:
+        sys.modules.clear()
+        sys.modules.update(saved)
+    assert again.findings == before.findings == []
