@@ -1,10 +1,12 @@
-"""Shared fixtures: the committed sample release, the full-size replica (built once per test
-session), and clones of them to plant defects in."""
+"""Shared fixtures: the committed sample release, the full-size replica (built once per version
+of the fixture builder, shared by every run and xdist worker), and clones of them to plant
+defects in."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from fracqa.figures import import_great_expectations
 from fracqa.load.files import remember
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
+from tests import replica_cache
+from tests.replica_cache import shared_replica
 
 # The suite audits clones of the same two trees hundreds of times: remember each file's parse
 # and each image's scan (keyed by inode, size and times, so a planted change is seen).
@@ -52,10 +56,22 @@ def file_digests(root: Path) -> dict[str, str]:
     }
 
 
+def build_replica(dest: Path) -> Path:
+    return write_release(full_spec(), dest)
+
+
 @pytest.fixture(scope="session")
-def full_replica(tmp_path_factory) -> Path:
-    """The full-size replica: 4,083 images with the real fractured ids, sizes and split."""
-    return write_release(full_spec(), tmp_path_factory.mktemp("replica"))
+def full_replica() -> Iterator[Path]:
+    """The full-size replica: 4,083 images with the real fractured ids, sizes and split, built
+    once per version of the fixture builder and shared by every run and xdist worker
+    (tests/replica_cache.py). Never plant into it: clone it (`replica_copy`). At the end of the
+    session the replica must still be what it was built as."""
+    root = shared_replica(build_replica)
+    yield root
+    changed = replica_cache.changes(root)
+    assert not changed, (
+        f"a test wrote into the shared replica {root} (it will be rebuilt): {changed[:10]}"
+    )
 
 
 @pytest.fixture(scope="session")
