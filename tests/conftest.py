@@ -15,15 +15,10 @@ from fixtures.defects import clone_release
 from fixtures.spec import full_spec
 from fixtures.writer import write_release
 from fracqa.figures import import_great_expectations
-from fracqa.load.files import remember
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
 from tests import replica_cache
 from tests.replica_cache import shared_replica
-
-# The suite audits clones of the same two trees hundreds of times: remember each file's parse
-# and each image's scan (keyed by inode, size and times, so a planted change is seen).
-remember(True)
 
 # Imported once here, Great Expectations is inherited by every audit's forked worker processes
 # instead of being imported again (seconds) by each of the hundreds of audits the tests run.
@@ -34,9 +29,13 @@ SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"
 
 
 @pytest.fixture(scope="session")
-def sample_root() -> Path:
-    """The sample release committed to the repository. Never plant into it: clone it."""
-    return SAMPLE_ROOT
+def sample_root() -> Iterator[Path]:
+    """The sample release committed to the repository. Never plant into it: clone it. At the
+    end of the session not a byte of it may have changed (planters write to clones only,
+    never through a clone's hard links)."""
+    before = file_digests(SAMPLE_ROOT)
+    yield SAMPLE_ROOT
+    assert file_digests(SAMPLE_ROOT) == before, "a test wrote into the committed sample"
 
 
 @pytest.fixture
