@@ -1,10 +1,12 @@
-"""Shared fixtures: the committed sample release, the full-size replica (built once per test
-session), and clones of them to plant defects in."""
+"""Shared fixtures: the committed sample release, the full-size replica (built once per version
+of the fixture builder, shared by every run and xdist worker), and clones of them to plant
+defects in."""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,8 @@ from fracqa.checks.csv_schema import schema_hits
 from fracqa.figures import import_great_expectations
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
+from tests import replica_cache
+from tests.replica_cache import shared_replica
 
 # Imported once here, Great Expectations is inherited by every audit's forked worker processes
 # instead of being imported again (seconds) by each of the hundreds of audits the tests run.
@@ -35,9 +39,13 @@ SAMPLE_ROOT = REPO / "fixtures" / "sample" / "FracAtlas"
 
 
 @pytest.fixture(scope="session")
-def sample_root() -> Path:
-    """The sample release committed to the repository. Never plant into it: clone it."""
-    return SAMPLE_ROOT
+def sample_root() -> Iterator[Path]:
+    """The sample release committed to the repository. Never plant into it: clone it. At the
+    end of the session not a byte of it may have changed (planters write to clones only,
+    never through a clone's hard links)."""
+    before = file_digests(SAMPLE_ROOT)
+    yield SAMPLE_ROOT
+    assert file_digests(SAMPLE_ROOT) == before, "a test wrote into the committed sample"
 
 
 @pytest.fixture
@@ -57,10 +65,22 @@ def file_digests(root: Path) -> dict[str, str]:
     }
 
 
+def build_replica(dest: Path) -> Path:
+    return write_release(full_spec(), dest)
+
+
 @pytest.fixture(scope="session")
-def full_replica(tmp_path_factory) -> Path:
-    """The full-size replica: 4,083 images with the real fractured ids, sizes and split."""
-    return write_release(full_spec(), tmp_path_factory.mktemp("replica"))
+def full_replica() -> Iterator[Path]:
+    """The full-size replica: 4,083 images with the real fractured ids, sizes and split, built
+    once per version of the fixture builder and shared by every run and xdist worker
+    (tests/replica_cache.py). Never plant into it: clone it (`replica_copy`). At the end of the
+    session the replica must still be what it was built as."""
+    root = shared_replica(build_replica)
+    yield root
+    changed = replica_cache.changes(root)
+    assert not changed, (
+        f"a test wrote into the shared replica {root} (it will be rebuilt): {changed[:10]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +97,14 @@ def replica_copy(full_replica, tmp_path) -> Path:
 @pytest.fixture
 def sample_copy(sample_root, tmp_path) -> Path:
     return clone_release(sample_root, tmp_path)
+
+
+def pytest_configure(config):
+    # The sample's audits run Great Expectations in the test's own process (workers=1), where
+    # its own deprecation notices (row conditions as strings) would fill the summary.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:.*deprecated as of GX Core:DeprecationWarning"
+    )
 
 
 def pytest_terminal_summary(terminalreporter):

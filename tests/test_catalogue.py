@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+from pathlib import Path
+
 import pytest
 
 from fracqa.catalogue import all_rules, select_rules
@@ -11,6 +15,21 @@ from tests.helpers import audit_sample, findings_of
 RULES = all_rules()
 # The waiver rules look at a waivers file, not at the release: tests/test_waivers.py.
 RELEASE_RULES = [r for r in RULES if r.family != "waivers"]
+
+
+def planted_cases() -> dict[str, tuple]:
+    """Every PLANTED case of the test modules that define one ("module: case" -> (planter,
+    rule, severity)); each module runs its own cases and asserts that the rule fires."""
+    cases = {}
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        if re.search(r"^PLANTED\b", path.read_text(encoding="utf-8"), re.MULTILINE):
+            module = importlib.import_module(f"tests.{path.stem}")
+            cases.update({f"{path.stem}: {case}": entry
+                          for case, entry in module.PLANTED.items()})  # fmt: skip
+    return cases
+
+
+ALL_PLANTED = planted_cases()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
@@ -35,6 +54,23 @@ def test_full_replica_raises_nothing(rule, full_audit):
 def test_sample_raises_nothing(rule, sample_root):
     result = audit_sample(sample_root, select=[rule.code])
     assert result.findings == [] and result.rules_run == [rule]
+
+
+def test_planted_cases_name_a_rule_at_its_severity():
+    rules = {r.code: r for r in RULES}
+    assert len(ALL_PLANTED) > len(RULES)
+    for case, entry in ALL_PLANTED.items():
+        planter, code, severity = entry
+        assert callable(planter), case
+        assert code in rules, case
+        assert severity == rules[code].severity.value, case
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_every_rule_has_a_planted_case(rule):
+    assert [case for case, (_, code, _) in ALL_PLANTED.items() if code == rule.code], (
+        f"no PLANTED case of any test module fires {rule.code} {rule.name}"
+    )
 
 
 def test_full_replica_counts(full_audit):

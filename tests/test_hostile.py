@@ -53,6 +53,72 @@ def opened(monkeypatch):
     return paths
 
 
+def _billion_laughs_voc(root: Path) -> str:
+    image_id = image_with(root, fractured=1, fracture_count=1)
+    entities = "".join(f'<!ENTITY l{i} "&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};'
+                       f'&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};">'
+                       for i in range(1, 10))  # fmt: skip
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY l0 "lol">{entities}]>'
+            "<annotation><filename>&l9;</filename></annotation>")  # fmt: skip
+    defects.replace_file(annotations.voc_path(root, image_id), bomb.encode())
+    return image_id
+
+
+def _coco_file_name_leaving_the_root(root: Path) -> str:
+    document = annotations.read_coco(root)
+    document["images"][0]["file_name"] = "../../../../etc/passwd"
+    annotations.write_coco(root, document)
+    return "../../../../etc/passwd"
+
+
+def _image_linked_outside(root: Path) -> str:
+    """An image replaced by a link to a copy of another image, outside the release."""
+    secret = root.parent / "secret.jpg"
+    secret.write_bytes(defects.find_image(root, image_with(root, fractured=0)).read_bytes())
+    image_id = image_with(root, fractured=0)
+    path = defects.find_image(root, image_id)
+    path.unlink()
+    path.symlink_to(secret)
+    return image_id
+
+
+def _annotation_linked_outside(root: Path) -> str:
+    """A VOC file replaced by a link to its copy outside the release."""
+    voc = annotations.voc_path(root, image_with(root, fractured=1, fracture_count=1))
+    outside = root.parent / "elsewhere.xml"
+    outside.write_bytes(voc.read_bytes())
+    voc.unlink()
+    voc.symlink_to(outside)
+    return voc.relative_to(root).as_posix()
+
+
+def _file_name_with_html(root: Path) -> str:
+    name = "IMG<b onmouseover=alert(1)>.jpg"
+    source = defects.find_image(root, image_with(root, fractured=0))
+    (source.parent / name).write_bytes(source.read_bytes())
+    return name
+
+
+# case -> (planter returning the image or file the finding names, rule, severity)
+PLANTED = {
+    "billion laughs VOC file": (_billion_laughs_voc, "ANN001", "error"),
+    "COCO file_name leaving the root": (_coco_file_name_leaving_the_root, "ANN006", "error"),
+    "image linked outside the root": (_image_linked_outside, "IMG014", "error"),
+    "VOC file linked outside the root": (_annotation_linked_outside, "LAY007", "error"),
+    "file name with HTML": (_file_name_with_html, "IMG003", "error"),
+}
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_hostile_input_is_reported(case, sample_copy):
+    planter, code, severity = PLANTED[case]
+    named = planter(sample_copy)
+    result = run_audit(sample_copy, ignore=["STA"], settings=ONE_PROCESS)
+    [finding] = [f for f in findings_of(result, code) if named in (f.image_id, f.file)]
+    assert finding.severity.value == severity
+    assert result.gates("error") == (severity == "error")
+
+
 def test_an_audit_with_every_output_leaves_the_tree_untouched(sample_root, tmp_path):
     root, _ = planted_release(sample_root, tmp_path / "release")
     before = tree_state(root)
@@ -72,13 +138,7 @@ def test_outputs_inside_the_release_are_refused(sample_copy, capsys):
 
 
 def test_a_billion_laughs_voc_file_is_refused_quickly(sample_copy, capsys):
-    image_id = image_with(sample_copy, fractured=1, fracture_count=1)
-    entities = "".join(f'<!ENTITY l{i} "&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};'
-                       f'&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};&l{i - 1};">'
-                       for i in range(1, 10))  # fmt: skip
-    bomb = (f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY l0 "lol">{entities}]>'
-            "<annotation><filename>&l9;</filename></annotation>")  # fmt: skip
-    defects.replace_file(annotations.voc_path(sample_copy, image_id), bomb.encode())
+    image_id = _billion_laughs_voc(sample_copy)
     result = run_audit(sample_copy, settings=ONE_PROCESS)
     [finding] = findings_of(result, "ANN001")
     assert finding.image_id == image_id and "refused" in finding.message
@@ -88,9 +148,7 @@ def test_a_billion_laughs_voc_file_is_refused_quickly(sample_copy, capsys):
 
 
 def test_a_coco_file_name_leaving_the_root_is_reported_and_not_read(sample_copy, opened):
-    document = annotations.read_coco(sample_copy)
-    document["images"][0]["file_name"] = "../../../../etc/passwd"
-    annotations.write_coco(sample_copy, document)
+    _coco_file_name_leaving_the_root(sample_copy)
     result = run_audit(sample_copy, settings=ONE_PROCESS)
     [finding] = findings_of(result, "ANN006")
     assert "a path, not an image name" in finding.message
@@ -98,30 +156,20 @@ def test_a_coco_file_name_leaving_the_root_is_reported_and_not_read(sample_copy,
     assert "/etc/passwd" not in opened
 
 
-def test_an_image_linked_outside_is_reported_and_not_followed(sample_copy, tmp_path, opened):
-    secret = tmp_path / "secret.jpg"
-    secret.write_bytes(defects.find_image(sample_copy, image_with(sample_copy, fractured=0))
-                       .read_bytes())  # fmt: skip
-    image_id = image_with(sample_copy, fractured=0)
-    path = defects.find_image(sample_copy, image_id)
-    path.unlink()
-    path.symlink_to(secret)
+def test_an_image_linked_outside_is_reported_and_not_followed(sample_copy, opened):
+    image_id = _image_linked_outside(sample_copy)
     result = run_audit(sample_copy, settings=ONE_PROCESS)
     assert [f.image_id for f in findings_of(result, "IMG014")] == [image_id]
-    assert str(secret) not in opened and result.gates("error")
+    assert str(sample_copy.parent / "secret.jpg") not in opened and result.gates("error")
 
 
-def test_an_annotation_file_linked_outside_is_reported_and_not_read(sample_copy, tmp_path,
-                                                                    opened):  # fmt: skip
+def test_an_annotation_file_linked_outside_is_reported_and_not_read(sample_copy, opened):
+    file = _annotation_linked_outside(sample_copy)
+    outside = sample_copy.parent / "elsewhere.xml"
     image_id = image_with(sample_copy, fractured=1, fracture_count=1)
-    voc = annotations.voc_path(sample_copy, image_id)
-    outside = tmp_path / "elsewhere.xml"
-    outside.write_bytes(voc.read_bytes())
-    voc.unlink()
-    voc.symlink_to(outside)
     result = run_audit(sample_copy, settings=ONE_PROCESS)
     [link] = findings_of(result, "LAY007")
-    assert link.file.endswith(voc.name) and str(outside) in link.message
+    assert link.file == file and str(outside) in link.message
     assert str(outside) not in opened
     assert [f.image_id for f in findings_of(result, "ANN010")] == [image_id]
 
@@ -133,11 +181,3 @@ def test_a_document_over_the_size_limit_is_refused(sample_copy, monkeypatch):
     assert "Annotations/COCO JSON/COCO_fracture_masks.json" in refused
     assert "dataset.csv" in refused
     assert result.gates("error")
-
-
-def test_a_file_name_with_html_is_reported(sample_copy):
-    name = "IMG<b onmouseover=alert(1)>.jpg"
-    source = defects.find_image(sample_copy, image_with(sample_copy, fractured=0))
-    (source.parent / name).write_bytes(source.read_bytes())
-    result = run_audit(sample_copy, settings=ONE_PROCESS)
-    assert name in {f.image_id for f in findings_of(result, "IMG003")}

@@ -1,5 +1,5 @@
-"""ANN rules and CSV003: every annotation defect planted in a copy of the full-size replica is
-reported naming the image; the replica's own rounding and absent negative files raise nothing."""
+"""ANN rules and CSV003: every annotation defect planted in a copy of the sample release is
+reported naming the image; the release's own rounding and absent negative files raise nothing."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ import pytest
 from fixtures import defects
 from fixtures import defects_annotations as plant
 from fracqa.cli import main
-from fracqa.runner import run_audit
-from tests.helpers import audit_sample, codes, findings_of, image_with
+from tests.helpers import (
+    NO_STATISTICS,
+    SAMPLE_EXPECTATIONS,
+    audit_rules,
+    codes,
+    findings_of,
+    image_with,
+)
 
 
 def _one(root: Path) -> str:
@@ -133,10 +139,10 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
-def test_planted_annotation_defect_is_reported_naming_the_image(case, replica_copy):
+def test_planted_annotation_defect_is_reported_naming_the_image(case, sample_copy):
     planter, code, severity = PLANTED[case]
-    image_id = planter(replica_copy)
-    result = run_audit(replica_copy)
+    image_id = planter(sample_copy)
+    result = audit_rules(sample_copy)
     assert not [f for f in result.findings if "could not finish" in f.message]
     found = findings_of(result, code)
     assert len(found) == 1, result.findings
@@ -147,9 +153,9 @@ def test_planted_annotation_defect_is_reported_naming_the_image(case, replica_co
     assert result.gates("error") == (severity == "error")
 
 
-def test_box_disagreement_names_both_files_and_both_boxes(replica_copy):
-    image_id = plant.move_yolo_box(replica_copy, _one(replica_copy))
-    [finding] = findings_of(run_audit(replica_copy), "ANN018")
+def test_box_disagreement_names_both_files_and_both_boxes(sample_copy):
+    image_id = plant.move_yolo_box(sample_copy, _one(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "ANN018")
     [yolo] = finding.details["others"]
     assert finding.details["files"] == [finding.file, yolo["file"]]
     assert finding.file.endswith(".json") and yolo["file"].endswith(f"{image_id[:-4]}.txt")
@@ -157,18 +163,18 @@ def test_box_disagreement_names_both_files_and_both_boxes(replica_copy):
     assert finding.details["polygon"], "the COCO polygon is carried for the report to draw"
 
 
-def test_count_mismatch_names_the_format_and_both_numbers(replica_copy):
-    image_id = plant.remove_instance(replica_copy, _several(replica_copy), "vgg")
-    [finding] = findings_of(run_audit(replica_copy), "CSV003")
+def test_count_mismatch_names_the_format_and_both_numbers(sample_copy):
+    image_id = plant.remove_instance(sample_copy, _several(sample_copy), "vgg")
+    [finding] = findings_of(audit_rules(sample_copy), "CSV003")
     assert finding.message == "fracture_count is 2 but VGG has 1 instance"
     assert finding.details == {"csv": 2, "vgg": 1} and finding.image_id == image_id
     assert finding.file == "dataset.csv" and finding.location.startswith("line ")
 
 
-def test_truncated_coco_is_one_finding_and_every_other_rule_runs(replica_copy, capsys):
-    plant.truncate_coco_file(replica_copy)
-    moved = plant.move_yolo_box(replica_copy, _one(replica_copy))
-    result = run_audit(replica_copy)
+def test_truncated_coco_is_one_finding_and_every_other_rule_runs(sample_copy, capsys):
+    plant.truncate_coco_file(sample_copy)
+    moved = plant.move_yolo_box(sample_copy, _one(sample_copy))
+    result = audit_rules(sample_copy)
     [unreadable] = findings_of(result, "ANN001")
     assert unreadable.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
     assert "not valid JSON" in unreadable.message
@@ -177,31 +183,32 @@ def test_truncated_coco_is_one_finding_and_every_other_rule_runs(replica_copy, c
     assert drift.image_id == moved and drift.file == f"Annotations/YOLO/{moved[:-4]}.txt"
     assert drift.details["files"][1] == f"Annotations/PASCAL VOC/{moved[:-4]}.xml"
     assert codes(result) == {"ANN001", "ANN018"}
-    assert main(["audit", str(replica_copy)]) == 1
+    cli = ["audit", str(sample_copy), "--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1"]
+    assert main([*cli, "--ignore", ",".join(NO_STATISTICS)]) == 1
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_an_escaping_file_name_is_reported_and_never_read(replica_copy):
-    _escaping_file_name(replica_copy)
-    [finding] = findings_of(run_audit(replica_copy), "ANN006")
+def test_an_escaping_file_name_is_reported_and_never_read(sample_copy):
+    _escaping_file_name(sample_copy)
+    [finding] = findings_of(audit_rules(sample_copy), "ANN006")
     assert "../../../../etc/passwd" in finding.message
 
 
-def test_one_pixel_of_voc_rounding_raises_nothing(replica_copy):
-    plant.round_voc_box(replica_copy, _one(replica_copy))
-    assert run_audit(replica_copy).findings == []
+def test_one_pixel_of_voc_rounding_raises_nothing(sample_copy):
+    plant.round_voc_box(sample_copy, _one(sample_copy))
+    assert audit_rules(sample_copy).findings == []
 
 
-def test_no_yolo_or_voc_files_for_non_fractured_images_raises_nothing(replica_copy):
-    plant.delete_non_fractured_yolo_voc(replica_copy)
-    yolo_files = list(plant.yolo_path(replica_copy, "x.jpg").parent.glob("*.txt"))
-    assert len(yolo_files) == 717 + 1  # the fractured images' files and classes.txt
-    assert run_audit(replica_copy).findings == []
+def test_no_yolo_or_voc_files_for_non_fractured_images_raises_nothing(sample_copy):
+    plant.delete_non_fractured_yolo_voc(sample_copy)
+    yolo_files = list(plant.yolo_path(sample_copy, "x.jpg").parent.glob("*.txt"))
+    assert len(yolo_files) == 16 + 1  # the fractured images' files and classes.txt
+    assert audit_rules(sample_copy).findings == []
 
 
-def test_a_missing_format_folder_is_reported_once(replica_copy):
-    defects.remove_part(replica_copy, "VGG JSON")
-    result = run_audit(replica_copy)
+def test_a_missing_format_folder_is_reported_once(sample_copy):
+    defects.remove_part(sample_copy, "VGG JSON")
+    result = audit_rules(sample_copy)
     assert codes(result) == {"LAY003"}
 
 
@@ -209,4 +216,4 @@ def test_vgg_project_wrapper_is_accepted(sample_copy):
     path = plant.vgg_path(sample_copy)
     document = json.loads(path.read_text())
     defects.replace_file(path, json.dumps({"_via_img_metadata": document}).encode())
-    assert audit_sample(sample_copy).findings == []
+    assert audit_rules(sample_copy).findings == []

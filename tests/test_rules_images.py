@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures import defects
-from fracqa.runner import run_audit
-from tests.helpers import codes, findings_of, image_with
+from tests.helpers import audit_rules, codes, findings_of, image_with
 
 
 def _stray(root, name="Thumbs.db"):
@@ -14,26 +13,27 @@ def _stray(root, name="Thumbs.db"):
     return name
 
 
+# case -> (planter returning the image it names, rule, severity)
 PLANTED = {
-    "image deleted": (lambda r: defects.delete_image(r, image_with(r, fractured=1)), "IMG001"),
+    "image deleted": (lambda r: defects.delete_image(r, image_with(r, fractured=1)), "IMG001",
+                      "error"),
     "fractured image in Non_fractured": (
-        lambda r: defects.move_image_to_other_folder(r, image_with(r, fractured=1)),
-        "IMG002",
-    ),
+        lambda r: defects.move_image_to_other_folder(r, image_with(r, fractured=1)), "IMG002",
+        "error"),
     "non-fractured image in Fractured": (
-        lambda r: defects.move_image_to_other_folder(r, image_with(r, fractured=0)),
-        "IMG002",
-    ),
-    "orphan file": (lambda r: defects.add_orphan_image(r, "IMG0009999.jpg"), "IMG003"),
-    "row removed": (lambda r: defects.remove_csv_row(r, image_with(r, fractured=0)), "IMG003"),
+        lambda r: defects.move_image_to_other_folder(r, image_with(r, fractured=0)), "IMG002",
+        "error"),
+    "orphan file": (lambda r: defects.add_orphan_image(r, "IMG0009999.jpg"), "IMG003", "error"),
+    "row removed": (lambda r: defects.remove_csv_row(r, image_with(r, fractured=0)), "IMG003",
+                    "error"),
     "in both folders": (
-        lambda r: defects.copy_image_to_other_folder(r, image_with(r, fractured=1)),
-        "IMG004",
-    ),
-    "PNG named .jpg": (lambda r: defects.replace_with_png(r, image_with(r, fractured=1)), "IMG005"),
-    "empty file": (lambda r: _empty(r, image_with(r, fractured=0)), "IMG008"),
-    "stray file": (_stray, "IMG006"),
-}
+        lambda r: defects.copy_image_to_other_folder(r, image_with(r, fractured=1)), "IMG004",
+        "error"),
+    "PNG named .jpg": (lambda r: defects.replace_with_png(r, image_with(r, fractured=1)),
+                       "IMG005", "error"),
+    "empty file": (lambda r: _empty(r, image_with(r, fractured=0)), "IMG008", "error"),
+    "stray file": (_stray, "IMG006", "warning"),
+}  # fmt: skip
 
 
 def _empty(root, image_id):
@@ -44,38 +44,39 @@ def _empty(root, image_id):
 
 
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
-def test_planted_image_defect_is_reported_naming_the_image(case, replica_copy):
-    plant, code = PLANTED[case]
-    image_id = plant(replica_copy)
-    result = run_audit(replica_copy)
+def test_planted_image_defect_is_reported_naming_the_image(case, sample_copy):
+    plant, code, severity = PLANTED[case]
+    image_id = plant(sample_copy)
+    result = audit_rules(sample_copy)
     found = findings_of(result, code)
     assert [f.image_id for f in found] == [image_id], result.findings
     assert image_id in found[0].message or image_id in (found[0].file or "")
+    assert found[0].severity.value == severity
 
 
-def test_an_image_in_both_folders_is_not_also_in_the_wrong_folder(replica_copy):
-    defects.copy_image_to_other_folder(replica_copy, image_with(replica_copy, fractured=0))
-    assert codes(run_audit(replica_copy)) == {"IMG004"}
+def test_an_image_in_both_folders_is_not_also_in_the_wrong_folder(sample_copy):
+    defects.copy_image_to_other_folder(sample_copy, image_with(sample_copy, fractured=0))
+    assert codes(audit_rules(sample_copy)) == {"IMG004"}
 
 
-def test_a_missing_class_folder_is_reported_once_not_per_image(replica_copy):
-    defects.remove_part(replica_copy, "images/Fractured")
-    result = run_audit(replica_copy)
+def test_a_missing_class_folder_is_reported_once_not_per_image(sample_copy):
+    defects.remove_part(sample_copy, "images/Fractured")
+    result = audit_rules(sample_copy)
     assert codes(result) == {"LAY002"}
     assert len(result.findings) == 1
 
 
-def test_png_message_names_the_real_format(replica_copy):
-    image_id = defects.replace_with_png(replica_copy, image_with(replica_copy, fractured=0))
-    [finding] = findings_of(run_audit(replica_copy), "IMG005")
+def test_png_message_names_the_real_format(sample_copy):
+    image_id = defects.replace_with_png(sample_copy, image_with(sample_copy, fractured=0))
+    [finding] = findings_of(audit_rules(sample_copy), "IMG005")
     assert "PNG" in finding.message and finding.details["format"] == "PNG"
     assert finding.file == f"images/Non_fractured/{image_id}"
 
 
-def test_severities(replica_copy):
-    defects.delete_image(replica_copy, image_with(replica_copy, fractured=1))
-    _stray(replica_copy, "notes.txt")
-    result = run_audit(replica_copy)
+def test_severities(sample_copy):
+    defects.delete_image(sample_copy, image_with(sample_copy, fractured=1))
+    _stray(sample_copy, "notes.txt")
+    result = audit_rules(sample_copy)
     assert {f.rule: f.severity.value for f in result.findings} == {
         "IMG001": "error",
         "IMG006": "warning",

@@ -1,16 +1,66 @@
-"""STA rules: the release matches the paper's figures, and the whole table reaches the JSON."""
+"""STA rules: the release matches the figures it published, and the whole table reaches the JSON.
+
+Figure drift is planted in the sample and measured against the sample's own figures
+(fixtures/sample/expected.yaml); the paper's figures are compared with the full-size replica's
+clean audit only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from fixtures import defects
 from fixtures import defects_images as plant
 from fracqa.cli import main
 from fracqa.config import Settings
 from fracqa.load.expectations import KNOWN_FIGURES
-from fracqa.runner import run_audit
-from tests.helpers import findings_of
+from tests.helpers import audit_sample, findings_of, image_with
 from tests.report_schema import read_report
+
+
+def _hardware_flag_set(root: Path) -> list[str]:
+    defects.set_csv_value(root, image_with(root, fractured=0, hardware=0), "hardware", 1)
+    return ["dataset.hardware_images"]
+
+
+def _hand_to_leg(root: Path) -> list[str]:
+    plant.move_region(root, 3, "hand", "leg", fractured=0)
+    return ["regions.hand.total", "regions.leg.total"]
+
+
+def _frontal_to_lateral(root: Path) -> list[str]:
+    """Flip one non-fractured frontal-only image to lateral."""
+    image_id = image_with(root, fractured=0, frontal=1, lateral=0, oblique=0)
+    defects.set_csv_value(root, image_id, "frontal", 0)
+    defects.set_csv_value(root, image_id, "lateral", 1)
+    return ["views.frontal.non_fractured", "views.frontal.total", "views.lateral.non_fractured",
+            "views.lateral.total"]
+
+
+def _train_to_test(root: Path) -> list[str]:
+    plant.move_between_splits(root, 2, "train", "test")
+    return ["splits.test", "splits.test_ratio", "splits.train", "splits.train_ratio"]
+
+
+# case -> (planter returning the figures that drift, sorted; rule; severity)
+PLANTED = {
+    "hardware flag set on one more image": (_hardware_flag_set, "STA001", "warning"),
+    "3 images moved from hand to leg": (_hand_to_leg, "STA002", "warning"),
+    "one image flipped from frontal to lateral": (_frontal_to_lateral, "STA003", "warning"),
+    "2 images moved from train to test": (_train_to_test, "STA004", "warning"),
+}
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_figure_drift_names_each_figure_and_nothing_else(case, sample_copy):
+    planter, code, severity = PLANTED[case]
+    figures = planter(sample_copy)
+    result = audit_sample(sample_copy, select=["STA"])
+    assert sorted(f.location for f in result.findings) == figures
+    assert {(f.rule, f.severity.value) for f in result.findings} == {(code, severity)}
+    failing = sorted(row["figure"] for row in result.statistics if row["ok"] is False)
+    assert failing == figures
 
 
 def test_the_replica_matches_every_published_figure(full_audit):
@@ -22,37 +72,41 @@ def test_the_replica_matches_every_published_figure(full_audit):
                     "tolerance": 0, "ok": True}  # fmt: skip
 
 
-def test_moving_150_images_from_hand_to_leg_names_hand(replica_copy):
-    plant.move_region(replica_copy, 150, "hand", "leg", fractured=0)
-    result = run_audit(replica_copy)
+def test_moving_3_images_from_hand_to_leg_names_hand(sample_copy):
+    _hand_to_leg(sample_copy)
+    result = audit_sample(sample_copy)
     found = {f.location: f for f in findings_of(result, "STA002")}
     assert set(found) == {"regions.hand.total", "regions.leg.total"}
     hand = found["regions.hand.total"]
     assert hand.severity.value == "warning"
-    assert hand.message == "regions.hand.total: published 1538, observed 1388 (-150)"
-    assert {f.rule for f in result.findings} == {"STA002"}
+    assert hand.message == "regions.hand.total: published 18, observed 15 (-3)"
+    assert hand.file == "dataset.csv"
+    assert {f.rule for f in result.findings} == {"STA002"}  # region flags alone: no other rule
 
 
-def test_moving_40_images_from_train_to_test_names_the_split_sizes(replica_copy):
-    plant.move_between_splits(replica_copy, 40, "train", "test")
-    found = {f.location for f in findings_of(run_audit(replica_copy), "STA004")}
-    assert {"splits.train", "splits.test"} <= found
+def test_moving_2_images_from_train_to_test_names_the_split_sizes(sample_copy):
+    _train_to_test(sample_copy)
+    found = {f.location: f for f in findings_of(audit_sample(sample_copy, ["STA"]), "STA004")}
+    assert {"splits.train", "splits.test"} <= set(found)
     assert "splits.valid" not in found
+    assert found["splits.train"].message == "splits.train: published 13, observed 11 (-2)"
+    assert found["splits.test"].file == "Utilities/Fracture Split"
 
 
-def test_a_tolerance_absorbs_a_small_drift(replica_copy, tmp_path):
-    plant.move_region(replica_copy, 3, "hand", "leg", fractured=0)
+def test_a_tolerance_absorbs_a_small_drift(sample_copy, tmp_path):
+    _hand_to_leg(sample_copy)
     expectations = tmp_path / "lenient.yaml"
-    expectations.write_text("tolerance: 5\nfigures:\n  regions.hand.total: 1538\n"
-                            "  regions.leg.total: {value: 2272, tolerance: 2}\n")  # fmt: skip
-    result = run_audit(replica_copy, select=["STA"], settings=Settings(expectations=expectations))
+    expectations.write_text("tolerance: 5\nfigures:\n  regions.hand.total: 18\n"
+                            "  regions.leg.total: {value: 20, tolerance: 2}\n")  # fmt: skip
+    settings = Settings(workers=1, expectations=expectations)
+    result = audit_sample(sample_copy, select=["STA"], settings=settings)
     assert [f.location for f in result.findings] == ["regions.leg.total"]
     assert [row["ok"] for row in result.statistics] == [True, False]
 
 
 def test_the_statistics_table_is_in_the_json(sample_root, tmp_path):
     report = tmp_path / "audit.json"
-    main(["audit", str(sample_root), "--json", str(report)])
+    main(["audit", str(sample_root), "--json", str(report), "--workers", "1"])
     document = read_report(report)
     rows = document["statistics"]
     assert set(rows[0]) == {"figure", "published", "observed", "tolerance", "ok"}

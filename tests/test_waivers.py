@@ -16,9 +16,17 @@ from fixtures import defects
 from fixtures.defects import CsvText
 from fixtures.defects_annotations import add_coco_annotation_to
 from fracqa.cli import main
+from fracqa.runner import run_audit
 from fracqa.waivers import fingerprint, load_waivers
 from tests.conftest import file_digests
-from tests.helpers import SAMPLE_EXPECTATIONS, audit_sample, image_with, labels
+from tests.helpers import (
+    NO_STATISTICS,
+    SAMPLE_EXPECTATIONS,
+    SAMPLE_SETTINGS,
+    audit_sample,
+    image_with,
+    labels,
+)
 from tests.report_schema import read_report
 
 EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
@@ -304,6 +312,45 @@ def test_a_waiver_that_accepts_a_finding_another_waiver_accepted_first_is_not_st
 
 
 # ---------------------------------------------------------------- the WAV rules
+
+
+WAIVERS = "waivers.toml"  # beside the release, never inside it
+
+
+def _stale_waiver(root: Path) -> str:
+    """A waiver, with its reason, of a CSV010 finding that was then repaired."""
+    warned = plant_warning(root)
+    assert write_baseline(root, root.parent / WAIVERS) == 0
+    set_reasons(root.parent / WAIVERS, {"CSV010": "a mixed study, confirmed"})
+    defects.set_csv_value(root, warned, "mixed", 0)
+    return "waiver 1"
+
+
+def _waiver_without_reason(root: Path) -> str:
+    """The baseline's waiver of a CSV010 finding, its reason left empty."""
+    plant_warning(root)
+    assert write_baseline(root, root.parent / WAIVERS) == 0
+    return "waiver 1"
+
+
+# case -> (planter returning the waiver the finding names, rule, severity)
+PLANTED = {
+    "waiver of a repaired finding": (_stale_waiver, "WAV001", "info"),
+    "waiver without a reason": (_waiver_without_reason, "WAV002", "info"),
+}
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_waiver_defect_is_reported_and_never_gates(case, sample_copy):
+    planter, code, severity = PLANTED[case]
+    location = planter(sample_copy)
+    waivers = load_waivers(sample_copy.parent / WAIVERS)
+    result = run_audit(sample_copy, ignore=NO_STATISTICS, settings=SAMPLE_SETTINGS,
+                       waivers=waivers)  # fmt: skip
+    [finding] = [f for f in result.findings if f.family == "waivers"]
+    assert (finding.rule, finding.severity.value) == (code, severity)
+    assert (finding.file, finding.location) == (WAIVERS, location)
+    assert not result.gates("warning")
 
 
 def test_waiver_without_reason_until_reasons_are_filled(sample_copy, tmp_path):
