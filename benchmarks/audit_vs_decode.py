@@ -5,7 +5,7 @@ measured in the same run on the same machine.
 Both are timed as fresh processes (interpreter start and imports included), alternately, and
 the medians compared.
 
-    python -m benchmarks.audit_vs_decode [--repeat N] [--scale K]
+    python -m benchmarks.audit_vs_decode [--repeat N] [--scale K] [--heavy]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+from benchmarks.heavy import heavy_replica
 from benchmarks.replica import full_replica, machine
 
 PLAIN_LOOP = """
@@ -38,8 +39,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--heavy", action="store_true",
+                        help="on the replica as heavy as the real release (benchmarks.heavy)")
     args = parser.parse_args()
-    root = full_replica(args.scale)
+    root = heavy_replica(args.scale) if args.heavy else full_replica(args.scale)
     audit = [sys.executable, "-m", "fracqa", "audit", str(root), "--fail-on", "never"]
     loop = [sys.executable, "-c", PLAIN_LOOP, str(root)]
     audits, loops = [], []

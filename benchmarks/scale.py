@@ -4,7 +4,7 @@ its worker processes together (the sum of their proportional set sizes, so pages
 workers share with the main process count once). Targets: time per image at 10x within 1.25x
 of 1x; peak memory under 600 MB at 10x.
 
-    python -m benchmarks.scale [--scales 1 10]
+    python -m benchmarks.scale [--scales 1 10] [--heavy]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.heavy import heavy_replica
 from benchmarks.replica import full_replica, machine
 
 TARGET_RATIO, TARGET_MB = 1.25, 600
@@ -66,10 +67,12 @@ def measure(root: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--heavy", action="store_true",
+                        help="on replicas as heavy as the real release (benchmarks.heavy)")
     args = parser.parse_args()
     rows = {}
     for scale in args.scales:
-        root = full_replica(scale)
+        root = heavy_replica(scale) if args.heavy else full_replica(scale)
         images = sum(1 for _ in (root / "images").rglob("*.jpg"))
         seconds, peak = measure(root)
         rows[scale] = (images, seconds, seconds / images * 1000, peak)
