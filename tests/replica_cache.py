@@ -3,7 +3,7 @@ every pytest-xdist worker on the machine.
 
 The replica (4,083 images, about 130 MB) lives in ``$FRACQA_REPLICA_CACHE`` or, without it,
 the system's temporary folder, in ``fracqa-replica-<uid>-<digest>/FracAtlas``, where the digest
-covers the fixture builder's sources (fixtures/*.py, fixtures/reference/*) and the versions of
+covers the fixture builder's sources (its modules and fixtures/reference/*) and the versions of
 the libraries that draw its pixels. The first process to need it builds it in a temporary
 sibling folder and renames that into place under an exclusive lock (fcntl.flock), after writing
 its marker file last; every other process waits for the lock and reuses it.
@@ -40,10 +40,14 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PER_IMAGE_TOP = "images"
 
 
+BUILDER_MODULES = ("spec.py", "writer.py", "imagery.py")  # what write_release(full_spec()) runs
+
+
 def builder_sources() -> list[Path]:
-    """The files the replica is made from: the builder's code and its reference tables."""
+    """The files the replica is made from: the builder's code and its reference tables (not
+    the defect planters, which only ever write into clones)."""
     reference = (path for path in (FIXTURES / "reference").rglob("*") if path.is_file())
-    return sorted([*FIXTURES.glob("*.py"), *reference])
+    return sorted([*(FIXTURES / name for name in BUILDER_MODULES), *reference])
 
 
 def builder_digest() -> str:
