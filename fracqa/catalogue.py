@@ -29,6 +29,8 @@ CHECK_MODULES = (
     "fracqa.checks.csv",
     "fracqa.checks.images",
     "fracqa.checks.image_integrity",
+    "fracqa.checks.image_view",
+    "fracqa.checks.image_content",
     "fracqa.checks.duplicates",
     "fracqa.checks.annotation_structure",
     "fracqa.checks.annotation_counts",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from fracqa.geometry import box
@@ -90,18 +92,81 @@ def _size(row) -> tuple | None:
     return (float(row.width), float(row.height))
 
 
-def resized_images(release: Release) -> dict[str, tuple]:
-    """Images whose annotations agree (in two formats or more) on a size that the image does
-    not have: image_id -> (annotated size, real size, the entries stating it)."""
+# EXIF Orientation -> what a loader that applies it does to the stored pixels
+ORIENTATIONS = {
+    2: "mirror left-right", 3: "rotate 180°", 4: "mirror top-bottom",
+    5: "mirror along the main diagonal (transpose)", 6: "rotate 90° clockwise",
+    7: "mirror along the other diagonal (transverse)", 8: "rotate 90° counter-clockwise",
+}  # fmt: skip
+SWAPPING = (5, 6, 7, 8)  # the orientations that exchange width and height
+
+
+class Orientation(NamedTuple):
+    """An image's orientation tag: its value (2-8), where it is written ("EXIF" or "XMP"),
+    and the image's stored and oriented (width, height)."""
+
+    value: int
+    source: str
+    stored: tuple[int, int]
+    oriented: tuple[int, int]
+
+
+def orientations(release: Release) -> dict[str, Orientation]:
+    """image_id -> the orientation tag of each image that has one other than 1. The EXIF tag
+    is what OpenCV, browsers and ImageOps.exif_transpose apply; an XMP tiff:Orientation
+    counts only without an EXIF one (only Pillow's exif_transpose falls back on it)."""
     def compute():
-        real, found = sizes(release), {}
+        images = release.images
+        found = {}
+        published = images[images["folder"].isin(["fractured", "non_fractured"])
+                           & images["width"].notna()]  # fmt: skip
+        for image_id, header, width, height in published[
+                ["image_id", "header", "width", "height"]].itertuples(index=False):
+            if not isinstance(header, dict) or image_id in found:
+                continue
+            exif, xmp = header.get("orientation"), header.get("xmp_orientation")
+            value, source = (exif, "EXIF") if exif is not None else (xmp, "XMP")
+            if value in ORIENTATIONS:
+                stored = (int(width), int(height))
+                oriented = stored[::-1] if value in SWAPPING else stored
+                found[image_id] = Orientation(int(value), source, stored, oriented)
+        return found
+
+    return release.derived("orientations", compute, uses=(IMAGE_HEADERS,))
+
+
+class Resized(NamedTuple):
+    """Annotations drawn on a size the stored image does not have: the annotated size, the
+    real (stored) size, the entries stating it, and whether the annotated size is the view an
+    orientation tag gives (`oriented`: IMG020's) or the image was resized (IMG009's)."""
+
+    stated: tuple
+    real: tuple
+    rows: list
+    oriented: bool
+
+
+def resized_images(release: Release) -> dict[str, Resized]:
+    """Images whose annotations were drawn on a size the stored image does not have: every
+    COCO and VOC entry of the image states its oriented size (an orientation tag that swaps
+    width and height: IMG020 reports it), or they agree, in two formats or more, on a size
+    that is neither its stored nor its oriented one (it was resized: IMG009). The rules that
+    compare shapes with the image skip these images: one finding says what happened."""
+    def compute():
+        real, turned, found = sizes(release), orientations(release), {}
         for image_id, rows in stated_sizes(release).items():
             said = {_size(row) for row in rows}
             size = real.get(image_id)
-            if size and len(rows) >= 2 and len(said) == 1 and None not in said:
-                annotated = said.pop()
-                if annotated != size:
-                    found[image_id] = (annotated, size, rows)
+            oriented = turned[image_id].oriented if image_id in turned else size
+            if not size or len(said) != 1 or None in said:
+                continue
+            annotated = next(iter(said))
+            if annotated == size:
+                continue
+            if annotated == oriented:
+                found[image_id] = Resized(annotated, size, rows, True)
+            elif len(rows) >= 2:
+                found[image_id] = Resized(annotated, size, rows, False)
         return found
 
     return release.derived("resized-images", compute, uses=(IMAGE_HEADERS, COCO, VOC))
@@ -109,13 +174,17 @@ def resized_images(release: Release) -> dict[str, tuple]:
 
 def size_disagreements(release: Release) -> list[tuple]:
     """(entry, stated size, real size) for each COCO or VOC entry stating a size other than the
-    image's, where the image was not simply resized after annotation (see resized_images)."""
+    image's, where the image was not simply resized after annotation (see resized_images) and
+    the entry does not state the image's oriented size (its orientation tag explains that
+    one: IMG020)."""
     real, resized, found = sizes(release), resized_images(release), []
+    turned = orientations(release)
     for image_id, rows in stated_sizes(release).items():
         size = real.get(image_id)
         if size is None or image_id in resized:
             continue
+        oriented = turned[image_id].oriented if image_id in turned else size
         for row in rows:
-            if _size(row) != size:
+            if _size(row) not in (size, oriented):
                 found.append((row, _size(row), size))
     return found

@@ -189,7 +189,8 @@ def annotated_size_mismatch(release: Release) -> Iterator[Hit]:
     """The width and height a COCO images entry or a VOC <size> states differ from the real
     size of the image (read from its JPEG header), where the formats disagree among themselves.
     (When COCO and VOC agree on a size the image does not have, the image was resized after it
-    was annotated: IMG009 reports that, once.)
+    was annotated: IMG009 reports that, once. An entry that states the size the image's EXIF
+    orientation gives it, width and height exchanged, is IMG020's: it names the cause.)
 
     Why: tools normalise and rescale boxes with the stated size; a wrong one (swapped width and
     height is the usual case) puts every box of the image in the wrong place.

@@ -27,19 +27,34 @@ def _scanned(release: Release) -> pd.DataFrame:
 @rule("IMG007", "image-undecodable", "images", "error", "an image cannot be decoded",
       needs=(IMAGE_SCAN,))
 def image_undecodable(release: Release) -> Iterator[Hit]:
-    """An image file does not decode completely: truncated (an interrupted copy), corrupt, or
-    not an image at all.
+    """An image file does not decode completely: truncated (an interrupted copy), corrupt, not
+    an image at all, or a JPEG of a kind Pillow cannot decode (12-bit, lossless). A file that
+    fails is decoded once more with Pillow's tolerance of truncated files (as a loader with
+    `ImageFile.LOAD_TRUNCATED_IMAGES = True` would), and the finding says how many rows at
+    the bottom that leaves as one flat grey level: the part of the radiograph that is missing.
 
     Why: training loaders crash on it or, with truncated-image tolerance switched on, silently
-    train on a half-grey radiograph whose annotations no longer match what is visible.
+    train on a half-grey radiograph whose annotations no longer match what is visible; when
+    the damaged files all share a label, the grey band is a shortcut a classifier learns.
     Fix: restore the image from the source export.
     """
     images = _scanned(release)
     broken = images[~images["decoded"] & ~images["refused"] & (images["bytes"] > 0)]
     for image in broken.itertuples(index=False):
-        yield Hit(f"{image.file} cannot be decoded: {image.decode_error}", image.image_id,
-                  image.file, details={"error": image.decode_error,
-                                       "bytes": int(image.bytes)})  # fmt: skip
+        details = {"error": image.decode_error, "bytes": int(image.bytes)}
+        message = f"{image.file} cannot be decoded: {image.decode_error}"
+        missing, height = image.lenient_missing, image.height
+        if missing is not None and not pd.isna(missing) and not pd.isna(height):
+            missing, height = int(missing), int(height)
+            details.update(lenient_missing_rows=missing, height=height,
+                           lenient_level=image.lenient_level)  # fmt: skip
+            if missing:
+                message += (f"; decoded leniently, the bottom {missing} of {height} rows are "
+                            f"missing (flat grey, level {image.lenient_level:g})")
+            else:
+                message += ("; decoded leniently, no row is missing outright (what is lost "
+                            "is detail or a part of a row)")
+        yield Hit(message, image.image_id, image.file, details=details)
 
 
 @rule("IMG008", "empty-image", "images", "error", "an image file is empty", needs=(IMAGE_HEADERS,))
@@ -59,18 +74,24 @@ def empty_image(release: Release) -> Iterator[Hit]:
       "an image is not the size its annotations were drawn on",
       needs=(IMAGE_HEADERS, COCO, VOC))  # fmt: skip
 def image_size_differs(release: Release) -> Iterator[Hit]:
-    """COCO and VOC agree on an image's size, but the image itself has another one: it was
-    resized (or replaced) after it was annotated. Reported once per image.
+    """COCO and VOC agree on an image's size, but the image itself has another one, and not the
+    one its orientation tag gives either (IMG020 reports that): it was resized (or replaced)
+    after it was annotated. Reported once per image.
 
     Why: every box and polygon of the image is now in the wrong place; a model learns
     fractures where there are none.
     Fix: restore the original image, or rescale its annotations in every format.
     """
-    for image_id, (stated, real, rows) in sorted(resized_images(release).items()):
+    for image_id, (stated, real, rows, oriented) in sorted(resized_images(release).items()):
+        if oriented:
+            continue  # drawn on the view its orientation tag gives: IMG020's
         files = sorted({row.file for row in rows})
         formats = " and ".join(sorted({label(row.format) for row in rows}))
+        turned = ("; width and height are exchanged: the pixels were rotated after "
+                  "annotation without an orientation tag, or lost the tag they had"
+                  if tuple(stated) == (real[1], real[0]) else "")  # fmt: skip
         yield Hit(f"{image_id} is {real[0]}x{real[1]} but {formats} were drawn on "
-                  f"{stated[0]:g}x{stated[1]:g} (width x height)", image_id,
+                  f"{stated[0]:g}x{stated[1]:g} (width x height){turned}", image_id,
                   _file_of(release, image_id),
                   details={"real": list(real), "annotated": list(stated),
                            "annotation_files": files})  # fmt: skip

@@ -6,8 +6,16 @@ record of `image_header`). With `decode`, the image is also decoded: a JPEG in d
 (libjpeg's DCT scaling to 1/8 of its size): the whole compressed stream is still decoded, so
 truncation and corruption are caught, at a fraction of the cost of full resolution, which no
 check needs. The decoded pixels give a hash of the pixels, a perceptual hash and the pixel
-statistics of `pixel_stats`. An image whose header announces more pixels than the limit is
-refused before any decoding.
+statistics of `pixel_stats` (an image of more than 8 bits per sample is scaled to 8 bits for
+them, as an image viewer shows it). An image whose header announces more pixels than the limit
+is refused before any decoding.
+
+An image that fails to decode because its file is truncated is decoded once more, leniently
+(Pillow's `ImageFile.LOAD_TRUNCATED_IMAGES`, switched on for that decode only), to measure
+what a tolerant loader would show of it: `lenient_missing` is the number of rows at the bottom that
+hold nothing but one flat grey level (the rows a truncated file lost), `lenient_level` that
+level. A file Pillow cannot open at all is explained from its JPEG frame header where it has
+one (a 12-bit or lossless JPEG).
 """
 
 from __future__ import annotations
@@ -18,11 +26,11 @@ import io
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFile, JpegImagePlugin
 
 from fracqa.config import DEFAULT_PIXEL_LIMIT
-from fracqa.load.image_header import header_record
-from fracqa.load.pixel_stats import STAT_COLUMNS, pixel_stats
+from fracqa.load.image_header import header_record, jpeg_frame
+from fracqa.load.pixel_stats import STAT_COLUMNS, bottom_band, pixel_stats
 
 DRAFT_SCALE = 8
 MAGIC = (
@@ -37,7 +45,8 @@ MAGIC = (
 )
 HEADER_FIELDS = ("bytes", "format", "sha256", "width", "height", "mode", "refused",
                  "header_error", "header")  # fmt: skip
-DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *STAT_COLUMNS)
+DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *STAT_COLUMNS,
+                 "lenient_missing", "lenient_level")  # fmt: skip
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -76,11 +85,13 @@ def read_image(path: str, pixel_limit: int = DEFAULT_PIXEL_LIMIT, decode: bool =
             if decode:
                 _decode(image, found)
     except Exception as error:  # noqa: BLE001 - every decoder failure is a finding, not a crash
-        reason = _reason(error)
+        reason = _reason(error, data)
         if found["header"] is None:
             found["header_error"] = reason
         if decode:
             found["decode_error"] = reason
+            if found["header"] is not None and reason.startswith("the file is truncated"):
+                _decode_leniently(data, found)
     return found
 
 
@@ -91,10 +102,10 @@ def _failed(found: dict, reason: str, decode: bool) -> None:
 
 
 def _decode(image: Image.Image, found: dict) -> None:
-    if image.format == "JPEG":
-        image.draft("L", (image.width // DRAFT_SCALE, image.height // DRAFT_SCALE))
+    size = image.size
+    scale = _draft(image)
     image.load()
-    pixels = image.convert("L")
+    pixels = _grey(image, found["header"])
     found["decoded"] = True
     found["pixel_hash"] = hashlib.sha256(
         f"{pixels.size}".encode() + pixels.tobytes()
@@ -102,7 +113,55 @@ def _decode(image: Image.Image, found: dict) -> None:
     import imagehash  # here: it costs the processes that never decode a third of a second
 
     found["phash"] = str(imagehash.phash(pixels))
-    found.update(pixel_stats(np.asarray(pixels)))
+    found.update(pixel_stats(np.asarray(pixels), size, scale))
+
+
+def _draft(image: Image.Image) -> int:
+    """Switch a JPEG (or MPO) to draft mode: decoded at 1/8 of its size. The scale taken."""
+    if not isinstance(image, JpegImagePlugin.JpegImageFile):
+        return 1
+    image.draft("L", (image.width // DRAFT_SCALE, image.height // DRAFT_SCALE))
+    config = getattr(image, "decoderconfig", ())
+    return int(config[0]) if config and isinstance(config[0], int) and config[0] > 0 else 1
+
+
+def _grey(image: Image.Image, header: dict | None) -> Image.Image:
+    """The image as 8-bit grey levels; more than 8 bits per sample are scaled down, not
+    clipped (Pillow's convert("L") clips 16-bit values at 255)."""
+    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
+        bits = (header or {}).get("bit_depth") or 16
+        wide = np.asarray(image, dtype=np.float64)
+        top = float(2 ** min(int(bits), 16) - 1) if image.mode != "F" else max(wide.max(), 1.0)
+        return Image.fromarray(np.clip(wide * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    return image.convert("L")
+
+
+def _decode_leniently(data: bytes, found: dict) -> None:
+    """What a loader tolerant of truncated files shows of this one: the flat rows at its
+    bottom (at full resolution) and their grey level."""
+    try:
+        with _header_only_bomb_check(), _lenient(), Image.open(io.BytesIO(data)) as image:
+            height = image.height
+            scale = _draft(image)
+            image.load()
+            pixels = np.asarray(_grey(image, found["header"]))
+    except Exception:  # noqa: BLE001 - not even a lenient decoder shows anything of it
+        return
+    rows, level = bottom_band(pixels)
+    # draft row i holds full rows i*scale ... i*scale + scale - 1 (the last one fewer)
+    found["lenient_missing"] = max(0, height - (len(pixels) - rows) * scale) if rows else 0
+    found["lenient_level"] = level
+
+
+@contextlib.contextmanager
+def _lenient():
+    """Pillow's tolerance of truncated files, on for one decode only."""
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 @contextlib.contextmanager
@@ -118,12 +177,26 @@ def _header_only_bomb_check():
         Image.MAX_IMAGE_PIXELS = saved
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: Exception, data: bytes = b"") -> str:
     text = str(error) or type(error).__name__
     if "truncated" in text:
         return f"the file is truncated ({text})"
     if isinstance(error, Image.UnidentifiedImageError):
-        return "not an image Pillow can identify"
+        return _unidentified(data)
     if isinstance(error, Image.DecompressionBombError):
         return f"refused as a decompression bomb ({text})"
     return f"cannot be decoded ({text})"
+
+
+def _unidentified(data: bytes) -> str:
+    """Why Pillow cannot open a file, where its JPEG frame header tells."""
+    frame = jpeg_frame(data) if sniff_format(data[:16]) == "JPEG" else {}
+    if not frame:
+        return "not an image Pillow can identify"
+    what = f"a {frame['precision']}-bit {frame['coding']} JPEG"
+    if frame["precision"] != 8 or frame["coding"].startswith(("lossless", "hierarchical")):
+        return (f"{what}, which Pillow and web browsers cannot decode (they decode 8-bit "
+                "sequential and progressive JPEGs only)")  # fmt: skip
+    if frame["components"] not in (1, 3, 4):
+        return f"{what} with {frame['components']} components, which Pillow cannot decode"
+    return f"{what} that Pillow cannot identify"
