@@ -75,7 +75,7 @@ class AuditResult:
         return pd.DataFrame(self.record.statistics or [], columns=list(STATISTIC_COLUMNS))
 
     def to_json(self, path: str | Path | None = None) -> str:
-        return _written(json_report.render(self.record), path, self.record.root)
+        return _written(json_report.render(self.record, self.fail_on), path, self.record.root)
 
     def to_html(self, path: str | Path | None = None) -> str:
         if not self.record.evidence_gathered and self._release is not None:

@@ -11,6 +11,7 @@ is imported when the rule first runs. tests/test_catalogue.py keeps the two view
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib
 import importlib.util
 import inspect
@@ -138,6 +139,40 @@ def find_rule(code_or_name: str) -> Rule | None:
     return None
 
 
+def closest_rules(selector: str, most: int = 3) -> list[str]:
+    """The rule codes, family prefixes or names closest to `selector` (a mistyped one),
+    compared regardless of case: the closest one, or the few equally close."""
+    rules = all_rules()
+    candidates = [r.code for r in rules] + list(PREFIX_OF_FAMILY.values()) + [r.name for r in rules]
+    return closest(selector, candidates, most)
+
+
+def closest(word: str, candidates: Sequence[str], most: int = 3) -> list[str]:
+    """Those of `candidates` closest to `word` regardless of case (difflib's ratio, at least
+    0.6): the closest, and up to `most` as close as it."""
+    wanted = word.strip().lower()
+    scored = sorted(((difflib.SequenceMatcher(None, wanted, c.lower()).ratio(), c)
+                     for c in dict.fromkeys(candidates)), key=lambda pair: -pair[0])  # fmt: skip
+    if not scored or scored[0][0] < 0.6:
+        return []
+    return [c for score, c in scored if score >= scored[0][0] - 1e-9][:most]
+
+
+def did_you_mean(words: Sequence[str]) -> str:
+    """`; did you mean 'CSV003'?`, `; did you mean 'CSV003' or 'CSV013'?`, or nothing."""
+    if not words:
+        return ""
+    quoted = [repr(word) for word in words]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f"; did you mean {listed}?"
+
+
+def no_rule(selector: str) -> str:
+    """What to say of a selector that matches no rule, with the rules it may have meant."""
+    meant = did_you_mean(closest_rules(selector))
+    return f"{selector!r} matches no rule{meant} (see `fracqa rules`)"
+
+
 class UnknownSelector(Unusable, ValueError):
     """A --select/--ignore entry that names no rule."""
 
@@ -158,7 +193,7 @@ def select_rules(
     severity = severity or {}
     for selector in [*select, *ignore, *severity]:
         if not any(r.matches(selector) for r in rules):
-            raise UnknownSelector(f"{selector!r} matches no rule (see `fracqa rules`)")
+            raise UnknownSelector(no_rule(selector))
     chosen = [r for r in rules if r.family != "waivers"]
     if select:
         chosen = [r for r in chosen if any(r.matches(s) for s in select)]

@@ -7,10 +7,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
 from fracqa import __version__
-from fracqa.catalogue import all_rules, find_rule
+from fracqa.catalogue import all_rules, closest, did_you_mean, find_rule
 from fracqa.errors import Unusable
 from fracqa.load.files import inside
 from fracqa.options import FAIL_ON, Options, load_options
@@ -20,6 +22,10 @@ from fracqa.waivers import Waivers, load_waivers
 # that --help, --version, `rules` and `explain` answer at once.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+OUTPUT_FORMATS = ("text", "json", "junit", "github", "sarif")
+FORMAT_REPORTS = {"json": "JSON", "junit": "JUnit", "sarif": "SARIF"}  # formats that are reports
+DIFF_FORMATS = ("text", "json")
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 class UsageError(Unusable):
@@ -42,37 +48,45 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fracqa", description="Audit a FracAtlas-style fracture dataset release."
     )
-    parser.add_argument("--version", action="version", version=f"fracqa {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"fracqa {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     audit = commands.add_parser("audit", help="audit a release and report its findings")
-    audit.add_argument("root", type=Path, metavar="ROOT", help="the release's root folder")
+    _root(audit)
     _run_options(audit)
     audit.add_argument("--waivers", type=Path, metavar="FILE",
                        help="accept the findings this file waives (see `fracqa baseline`)")
     audit.add_argument("--show-config", action="store_true",
                        help="print the effective configuration and exit")
+    audit.add_argument("--fail-on", choices=FAIL_ON,
+                       help="exit 1 when a finding at or above this severity exists, waived "
+                            "ones aside (default: error)")
+    audit.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text",
+                       help="what to print on stdout: the findings as text (default), the JSON "
+                            "report, JUnit XML, GitHub Actions annotations or SARIF 2.1.0")
     audit.add_argument("--json", type=Path, metavar="FILE",
                        help="write the JSON report ('-': stdout)")
     audit.add_argument("--html", type=Path, metavar="FILE", help="write the HTML audit report")
     audit.add_argument("--junit", type=Path, metavar="FILE",
-                       help="write JUnit XML, a test case per rule")
+                       help="write JUnit XML, a test case per rule ('-': stdout)")
+    audit.add_argument("--sarif", type=Path, metavar="FILE",
+                       help="write SARIF 2.1.0, for GitHub code scanning ('-': stdout)")
     audit.add_argument("--all-findings", action="store_true",
                        help="print every finding, not the first few of each rule")
-    audit.add_argument("--fail-on", choices=FAIL_ON,
-                       help="exit 1 when a finding at or above this severity exists, waived "
-                            "ones aside (default: error)")
+    _console_options(audit)
     audit.set_defaults(run=_audit)
 
     accept = commands.add_parser(
         "baseline", help="write a waivers file accepting every current finding of a release")
-    accept.add_argument("root", type=Path, metavar="ROOT", help="the release's root folder")
+    _root(accept)
     accept.add_argument("-o", "--output", type=Path, metavar="FILE", required=True,
                         help="the waivers file to write (reasons already in it are kept)")
     _run_options(accept)
+    accept.add_argument("-q", "--quiet", action="count", default=0,
+                        help="print nothing but errors")
     accept.set_defaults(run=_baseline)
 
     compare = commands.add_parser("diff", help="what changed between two versions of a release")
@@ -81,13 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(compare)
     compare.add_argument("--waivers", type=Path, metavar="FILE",
                          help="accept the findings this file waives, in both versions")
+    compare.add_argument("--fail-on", choices=FAIL_ON,
+                         help="exit 1 when the new version introduces a finding at or above this "
+                              "severity (default: error)")
+    compare.add_argument("--output-format", choices=DIFF_FORMATS, default="text",
+                         help="what to print on stdout: the changes as text (default) or JSON")
     compare.add_argument("--json", type=Path, metavar="FILE",
                          help="write the changes as JSON ('-': stdout)")
     compare.add_argument("--html", type=Path, metavar="FILE", help="write the changes as HTML")
     compare.add_argument("--all", action="store_true", help="print every change, not the first few")
-    compare.add_argument("--fail-on", choices=FAIL_ON,
-                         help="exit 1 when the new version introduces a finding at or above this "
-                              "severity (default: error)")
+    _console_options(compare)
     compare.set_defaults(run=_diff)
 
     rules = commands.add_parser("rules", help="list every rule")
@@ -98,6 +115,55 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="CODE", help="a rule code or name, e.g. CSV004")
     explain.set_defaults(run=_explain)
     return parser  # fmt: skip
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, which also says what a mistyped command, option or option value may have
+    meant (`did you mean 'warning'?`)."""
+
+    def _check_value(self, action: argparse.Action, value) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as error:
+            hint = did_you_mean(closest(str(value), [str(c) for c in action.choices]))
+            raise argparse.ArgumentError(action, f"{error.message}{hint}") from None
+
+    def error(self, message: str):
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):
+            known = _option_strings(self)
+            for word in message.removeprefix(prefix).split():
+                meant = closest(word.partition("=")[0], known) if word.startswith("--") else []
+                if meant:
+                    message += did_you_mean(meant)
+                    break
+        super().error(message)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of `parser` and of its commands."""
+    found = []
+    for action in parser._actions:
+        found += [option for option in action.option_strings if option.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                found += _option_strings(command)
+    return found
+
+
+def _root(command: argparse.ArgumentParser) -> None:
+    command.add_argument("root", type=Path, metavar="ROOT", nargs="?", default=Path("."),
+                         help="the release's root folder (default: the current folder)")
+
+
+def _console_options(command: argparse.ArgumentParser) -> None:
+    """How the command talks on the console: how much, and in colour or not."""
+    command.add_argument("-q", "--quiet", action="count", default=0,
+                         help="print only the verdict line; twice (-qq), nothing: the exit "
+                              "code says it all (reports asked for are still written)")
+    command.add_argument("--color", "--colour", choices=COLOR_CHOICES, default="auto",
+                         help="colour the text: auto (default: on a terminal, unless NO_COLOR "
+                              "is set; FORCE_COLOR forces it), always or never")
 
 
 def _run_options(command: argparse.ArgumentParser) -> None:
@@ -124,7 +190,7 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
                         ignore=_split(args.ignore), fail_on=getattr(args, "fail_on", None),
                         workers=args.workers, expect=args.expect,
                         waivers=getattr(args, "waivers", None),
-                        progress=sys.stderr.isatty())  # fmt: skip
+                        progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
 
 
 def _positive(text: str) -> int:
@@ -141,36 +207,77 @@ def _split(entries: list[str]) -> list[str]:
     return [part.strip() for entry in entries for part in entry.split(",") if part.strip()]
 
 
+def use_colour(choice: str, stream: TextIO, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether to colour what goes to `stream`: `--color always` or `never` decides; `auto`
+    follows NO_COLOR (set and not empty: no colour), then FORCE_COLOR (set and not empty:
+    colour), then TERM=dumb (no colour), then whether `stream` is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    if environ.get("TERM") == "dumb":
+        return False
+    return stream.isatty()
+
+
+def _text_stream(args: argparse.Namespace, files: dict[str, Path | None]) -> TextIO:
+    """Where the text goes: stdout, unless a report takes it (`--output-format json`, junit or
+    sarif, or a report written to '-'); then stderr. GitHub's annotations share stdout with the
+    text. Two reports on stdout would be one unreadable stream: bad usage."""
+    taking = [f"--{kind.lower()} -" for kind, path in files.items() if path and str(path) == "-"]
+    if args.output_format != "text":
+        taking.append(f"--output-format {args.output_format}")
+    if len(taking) > 1:
+        raise UsageError(f"{' and '.join(taking)} would both write to stdout: keep one")
+    return sys.stderr if taking and args.output_format != "github" else sys.stdout
+
+
 def _audit(args: argparse.Namespace) -> int:
-    from fracqa.reports import console, html, json_report, junit
+    from fracqa.reports import console, github, html, json_report, junit, sarif
+    from fracqa.reports.verdict import verdict
     from fracqa.runner import audit_with
 
-    outputs = {"JSON": args.json, "HTML": args.html, "JUnit": args.junit}
+    files = {"JSON": args.json, "HTML": args.html, "JUnit": args.junit, "SARIF": args.sarif}
     options = _options(args, args.root)
     if args.show_config:
         print(options.to_toml(), end="")
         return EXIT_OK
-    for path in outputs.values():
+    stream = _text_stream(args, files)
+    for path in files.values():
         if path and str(path) != "-":
             _refuse_inside(path, args.root)
     result = audit_with(args.root, options, evidence=bool(args.html))[0]
     fail_on = options.fail_on
     renderers = {
-        "JSON": lambda: json_report.render(result).encode("utf-8"),
+        "JSON": lambda: json_report.render(result, fail_on).encode("utf-8"),
         "HTML": lambda: html.render(result, fail_on).encode("utf-8"),
         "JUnit": lambda: junit.render(result, fail_on),
+        "SARIF": lambda: sarif.render(result, fail_on).encode("utf-8"),
     }
     written = {}
-    for kind, path in outputs.items():
+    for kind, path in files.items():
         if path:
             _write(path, renderers[kind]())
-            written[kind] = "stdout" if str(path) == "-" else str(path)
-    to_stdout = "stdout" in written.values()
-    colour = not to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = console.render(result, colour, None if args.all_findings else console.FIRST_FEW,
-                          {k: v for k, v in written.items() if v != "stdout"})  # fmt: skip
-    (sys.stderr if to_stdout else sys.stdout).write(text)
-    return EXIT_FINDINGS if result.gates(fail_on) else EXIT_OK
+            if str(path) != "-":
+                written[kind] = str(path)
+    if args.output_format in FORMAT_REPORTS:
+        _write(Path("-"), renderers[FORMAT_REPORTS[args.output_format]]())
+    if args.output_format == "github":
+        sys.stdout.write(github.render(result))
+    colour = use_colour(args.color, stream)
+    judged = verdict(result, fail_on)
+    if args.quiet == 1:
+        text = console.verdict_line(judged, colour) + "\n"
+    elif not args.quiet:
+        text = console.render(result, colour, None if args.all_findings else console.FIRST_FEW,
+                              written, fail_on,
+                              listing=args.output_format != "github")  # fmt: skip
+    else:
+        text = ""
+    stream.write(text)
+    return judged.exit_code
 
 
 def _baseline(args: argparse.Namespace) -> int:
@@ -185,33 +292,42 @@ def _baseline(args: argparse.Namespace) -> int:
     _write(args.output, baseline(result.findings, result.root, previous).encode("utf-8"))
     reasons = {w.fingerprint for w in (previous.entries if previous else ()) if w.reason}
     kept = len(reasons & {fingerprint(f) for f in result.findings})
-    print(f"{len(result.findings)} finding(s) of {result.root} waived in {args.output}"
-          f"{f' ({kept} reason(s) kept)' if kept else ''}: write in each `reason` why it is "
-          f"accepted, then audit with --waivers {args.output}")  # fmt: skip
+    if not args.quiet:
+        print(f"{len(result.findings)} finding(s) of {result.root} waived in {args.output}"
+              f"{f' ({kept} reason(s) kept)' if kept else ''}: write in each `reason` why it "
+              f"is accepted, then audit with --waivers {args.output}")  # fmt: skip
     return EXIT_OK
 
 
 def _diff(args: argparse.Namespace) -> int:
     from fracqa.compare import diff_releases
     from fracqa.reports import diff_console, diff_html, diff_json
+    from fracqa.reports.console import verdict_line
 
     outputs = {"JSON": args.json, "HTML": args.html}
+    stream = _text_stream(args, outputs)
     for path in outputs.values():
         if path and str(path) != "-":
             _refuse_inside(path, args.old)
             _refuse_inside(path, args.new)
     changes = diff_releases(args.old, args.new, _options(args, args.new))
     renderers = {"JSON": diff_json.render, "HTML": diff_html.render}
-    written = []
+    written = {}
     for kind, path in outputs.items():
         if path:
             _write(path, renderers[kind](changes).encode("utf-8"))
             if str(path) != "-":
-                written.append(f"{kind} report: {path}")
-    to_stdout = any(str(path) == "-" for path in outputs.values() if path)
-    text = diff_console.render(changes, None if args.all else diff_console.FIRST_FEW)
-    (sys.stderr if to_stdout else sys.stdout).write(text + "".join(f"{w}\n" for w in written))
-    return EXIT_OK if changes.ok else EXIT_FINDINGS
+                written[kind] = str(path)
+    if args.output_format == "json":
+        _write(Path("-"), diff_json.render(changes).encode("utf-8"))
+    colour = use_colour(args.color, stream)
+    judged = diff_console.verdict_of(changes)
+    if args.quiet == 1:
+        stream.write(verdict_line(judged, colour) + "\n")
+    elif not args.quiet:
+        stream.write(diff_console.render(changes, None if args.all else diff_console.FIRST_FEW,
+                                         written, colour))  # fmt: skip
+    return judged.exit_code
 
 
 def _previous_waivers(path: Path) -> Waivers | None:
@@ -220,8 +336,13 @@ def _previous_waivers(path: Path) -> Waivers | None:
 
 
 def _refuse_inside(output: Path, root: Path) -> None:
-    """fracqa never writes inside the release it audits."""
-    if root.is_dir() and inside(output, root.resolve()):
+    """fracqa never writes inside the release it audits: the root, or the release folder it
+    wraps (a folder holding the release, like a dataset repository's, takes reports)."""
+    if not root.is_dir():
+        return
+    from fracqa.layout import locate
+
+    if inside(output, locate(root).root):
         raise UsageError(f"refusing to write {output} inside the release being audited")
 
 
@@ -268,7 +389,9 @@ def rules_markdown(rules) -> str:
 def _explain(args: argparse.Namespace) -> int:
     found = find_rule(args.code)
     if found is None:
-        raise UsageError(f"no rule {args.code!r} (see `fracqa rules`)")
+        known = [name for r in all_rules() for name in (r.code, r.name)]
+        raise UsageError(f"no rule {args.code!r}{did_you_mean(closest(args.code, known))} "
+                         f"(see `fracqa rules`)")  # fmt: skip
     print(f"{found.code} {found.name} [{found.severity.value}, {found.family}]")
     print(found.title)
     print()

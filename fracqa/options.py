@@ -30,7 +30,7 @@ from typing import Any
 
 import tomli_w
 
-from fracqa.catalogue import all_rules
+from fracqa.catalogue import all_rules, no_rule
 from fracqa.config import DEFAULT_EXPECTATIONS, DEFAULT_PIXEL_LIMIT, Settings, Tolerances
 from fracqa.errors import Unusable
 from fracqa.model import Severity
@@ -198,7 +198,7 @@ def _selectors(path: Path, key: str, value: Any) -> list[str]:
 def _refuse_no_rule(path: Path, key: str, selector: str) -> None:
     """The file, not just the selector, is named when a selector matches no rule."""
     if not any(r.matches(selector) for r in all_rules()):
-        raise BadConfig(f"{path}: {key} {selector!r} matches no rule (see `fracqa rules`)")
+        raise BadConfig(f"{path}: {key} {no_rule(selector)}")
 
 
 def _choice(choices: Sequence[str]) -> Callable[[Path, str, Any], str]:

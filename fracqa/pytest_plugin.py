@@ -2,7 +2,9 @@
 fails when the rule has findings at or above --fracqa-fail-on that no waiver accepts.
 
 The release is audited once, when its first test case runs; `--collect-only` audits nothing.
-The plugin is registered through the `pytest11` entry point, so installing fracqa is enough.
+A root that cannot be audited at all (missing, not a folder, unreadable) is a usage error
+before anything is collected: one line, pytest's exit code 4. The plugin is registered
+through the `pytest11` entry point, so installing fracqa is enough.
 """
 
 from __future__ import annotations
@@ -33,6 +35,18 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise pytest.UsageError(f"--fracqa-workers: {text!r} is not a positive whole number")
     return int(text)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse, as bad usage, a --fracqa root that is no release folder at all: one error
+    instead of every rule's test case failing for the same reason."""
+    from fracqa.layout import NotARelease, locate
+
+    for root in config.getoption("fracqa", default=[]) or []:
+        try:
+            locate(Path(root))
+        except NotARelease as error:
+            raise pytest.UsageError(f"--fracqa: {error}") from None
 
 
 @pytest.hookimpl(tryfirst=True)  # before -k and -m deselect among the items

@@ -76,7 +76,9 @@ def test_to_json_is_the_command_lines_json(sample_copy, tmp_path):
     result = fracqa.audit(sample_copy, expect=SAMPLE_EXPECTATIONS)
     document = json.loads(result.to_json())
     assert_valid_report(document)
-    assert list(document) == ["tool", "version", "root", "summary", "findings", "statistics"]
+    assert list(document) == ["tool", "version", "root", "ok", "fail_on", "exit_code", "verdict",
+                              "identity", "summary", "findings", "statistics"]  # fmt: skip
+    assert (document["ok"], document["fail_on"], document["exit_code"]) == (False, "error", 1)
     assert (document["tool"], document["version"]) == ("fracqa", fracqa.__version__)
     assert set(document["summary"]) == {"errors", "warnings", "infos", "rules_run", "images",
                                         "seconds"}  # fmt: skip
@@ -90,6 +92,10 @@ def test_to_json_is_the_command_lines_json(sample_copy, tmp_path):
     assert document == from_cli
     written = tmp_path / "api.json"
     assert result.to_json(written) == written.read_text(encoding="utf-8")
+    at_never = json.loads(fracqa.audit(sample_copy, expect=SAMPLE_EXPECTATIONS,
+                                       fail_on="never").to_json())  # fmt: skip
+    assert (at_never["ok"], at_never["fail_on"], at_never["exit_code"]) == (True, "never", 0)
+    assert at_never["verdict"] == "PASS at --fail-on never: nothing gates (1 error, 1 warning)"
 
 
 def test_to_html_and_to_junit_render_the_reports(sample_copy, tmp_path):

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fixtures import defects
 from fracqa import pytest_plugin
 from fracqa.cli import _parser
 from fracqa.cli import main as fracqa_main
 from tests.conftest import REPO
-from tests.helpers import SAMPLE_EXPECTATIONS
+from tests.helpers import SAMPLE_EXPECTATIONS, image_with
 
 WORKFLOW = REPO / "examples" / "github-actions" / "fracqa.yml"
 PRE_COMMIT_CONFIG = REPO / "examples" / "pre-commit" / ".pre-commit-config.yaml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
-REPORTS = {"fracqa-report.html", "fracqa.json", "fracqa-junit.xml"}
+REPORTS = {"fracqa-report.html", "fracqa.json", "fracqa-junit.xml", "fracqa.sarif"}
 
 
 def load(path: Path):
@@ -85,6 +86,15 @@ def plugin_options() -> argparse.ArgumentParser:
     return recorder.parser
 
 
+@pytest.fixture
+def planted_repository(sample_root, tmp_path) -> Path:
+    """A dataset repository: the sample as FracAtlas/ with one error planted (CSV006)."""
+    release = defects.clone_release(sample_root, tmp_path)
+    assert release.name == "FracAtlas"
+    defects.set_csv_value(release, image_with(release, fractured=1), "oblique", "x")
+    return tmp_path
+
+
 # ------------------------------------------------------------------------ GitHub Actions
 
 
@@ -132,7 +142,29 @@ def test_workflow_audit_command_is_one_fracqa_accepts():
     assert args.command == "audit"
     assert args.root == Path("FracAtlas")
     assert args.waivers == Path("waivers.toml")
-    assert {str(args.junit), str(args.html), str(args.json)} == REPORTS
+    assert args.output_format == "github"  # the findings become annotations on the PR
+    assert {str(args.junit), str(args.html), str(args.json), str(args.sarif)} == REPORTS
+
+
+def test_workflow_audit_command_annotates_the_findings_and_writes_the_reports(
+        planted_repository, monkeypatch, capsys):  # fmt: skip
+    """The workflow's own command, run in a dataset repository (the release in FracAtlas/, as
+    the workflow expects) without its waivers: GitHub annotations naming files from the
+    repository's root, then the verdict, and every report the upload step keeps."""
+    words = shlex.split(workflow_commands("fracqa")[0])[1:]
+    at = words.index("--waivers")
+    del words[at:at + 2]
+    monkeypatch.chdir(planted_repository)
+
+    code = fracqa_main([*words, "--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1"])
+
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    annotations = [line for line in out if line.startswith("::")]
+    assert annotations and all(line.startswith("::error file=FracAtlas/dataset.csv,line=")
+                               for line in annotations)  # fmt: skip
+    assert out[-1].startswith("FAIL at --fail-on error: ")
+    assert {path.name for path in planted_repository.iterdir() if path.is_file()} == REPORTS
 
 
 def test_workflow_pytest_command_uses_only_options_the_plugin_registers():
@@ -164,7 +196,9 @@ def test_pre_commit_example_is_a_local_fracqa_audit_hook():
     files = re.compile(hook["files"])
     assert files.search("FracAtlas/dataset.csv")
     assert files.search("FracAtlas/images/Fractured/IMG0000019.jpg")
+    assert files.search("waivers.toml") and files.search("fracqa.toml")  # they change the verdict
     assert not files.search("README.md")
+    assert not files.search("docs/waivers.toml.md")
 
 
 def test_pre_commit_example_entry_is_one_fracqa_accepts():

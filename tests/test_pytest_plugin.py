@@ -4,6 +4,7 @@ rule's findings at or above --fracqa-fail-on that no waiver accepts."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -13,13 +14,21 @@ from fixtures.defects import set_csv_value
 from fixtures.defects_annotations import add_coco_annotation_to
 from fracqa.catalogue import select_rules
 from fracqa.cli import main as fracqa_main
-from tests.helpers import SAMPLE_EXPECTATIONS, image_with
+from tests.helpers import REPO, SAMPLE_EXPECTATIONS, image_with
 
 pytest_plugins = ["pytester"]
 
 EXPECT = ("--fracqa-expect", str(SAMPLE_EXPECTATIONS))
 RULES = select_rules()
 CASE_LINE = re.compile(r"^fracqa\[.*\]::(\S+) (PASSED|FAILED)", re.M)
+
+
+@pytest.fixture(autouse=True)
+def this_checkout_first(monkeypatch):
+    """The pytest run in a subprocess imports fracqa (and so the plugin its entry point names)
+    from this checkout, not from wherever fracqa happens to be installed."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
+        str(REPO), os.environ.get("PYTHONPATH")])))  # fmt: skip
 
 
 def run_plugin(pytester: pytest.Pytester, *args: object) -> pytest.RunResult:
@@ -123,17 +132,32 @@ def test_keyword_selects_one_rule(pytester, sample_root, sample_stays_pristine):
     )
 
 
-def test_missing_root_fails_every_case_without_a_traceback(pytester, tmp_path):
-    missing = tmp_path / "no-such-release"
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_an_unusable_root_is_one_usage_error(pytester, tmp_path, kind):
+    """Not one failing test case per rule, all for the same reason: pytest's usage error (exit
+    code 4), one line, before anything is collected."""
+    root = tmp_path / "no-such-release"
+    if kind == "file":
+        root.write_text("not a release")
 
-    result = run_plugin(pytester, "--fracqa", missing)
+    result = run_plugin(pytester, "--fracqa", root)
 
-    result.assert_outcomes(failed=len(RULES))
-    assert set(cases(result).values()) == {"FAILED"}
-    result.stdout.fnmatch_lines([f"fracqa cannot audit {missing}: * does not exist"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    reason = "does not exist" if kind == "missing" else "is not a directory"
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert errors == [f"ERROR: --fracqa: {root} {reason}"]
+    assert cases(result) == {}
+    assert "collected" not in result.stdout.str()
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output
     assert "NotARelease" not in output  # fracqa's message, not the exception's repr
+
+
+def test_a_usable_root_beside_an_unusable_one_is_still_refused(pytester, sample_root, tmp_path):
+    result = run_plugin(pytester, "--fracqa", sample_root, "--fracqa", tmp_path / "missing",
+                        *EXPECT, "--collect-only")  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert cases(result) == {}
 
 
 def test_config_beside_the_release_ignores_rules(pytester, sample_copy):

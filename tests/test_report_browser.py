@@ -1,5 +1,7 @@
 """The HTML report in a real browser: headless Chromium (the system's) renders it with no console
-error and no network request, the filters hide and show findings, and a screenshot is saved."""
+error and no network request, it opens on the verdict and the findings (the first one on the
+first screen, the table of every rule after them, collapsed), the filters hide and show
+findings, and a screenshot is saved."""
 
 from __future__ import annotations
 
@@ -73,4 +75,32 @@ def test_renders_offline_filters_and_screenshots(report, browser, tmp_path):
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
     assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900},
+                                      {"width": 1024, "height": 768}])  # fmt: skip
+def test_opens_on_the_verdict_and_the_first_finding(report, browser, viewport):
+    path, result = report
+    page = browser.new_page(viewport=viewport)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+
+    verdict = page.locator("#verdict")
+    assert verdict.inner_text() == "FAIL at --fail-on error: 4 errors (2 warnings)"
+    assert verdict.bounding_box()["y"] < 150
+
+    first = page.locator("li.finding").first
+    line = first.locator(".line").bounding_box()
+    assert line["y"] + line["height"] <= viewport["height"], line  # on the first screen
+    assert first.get_attribute("data-severity") == "error"  # what fails the release comes first
+
+    rules = page.locator("details.rules")
+    assert rules.get_attribute("open") is None  # collapsed
+    assert not page.locator("table.rule-status").is_visible()
+    assert page.locator("#rules").bounding_box()["y"] > page.locator("#findings").bounding_box()[
+        "y"] + page.locator("#findings").bounding_box()["height"] - 1
+    page.click("details.rules > summary")
+    assert page.locator("table.rule-status").is_visible()
+    assert page.locator("table.rule-status tbody tr").count() == len(result.rules_run)
     page.close()

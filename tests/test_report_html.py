@@ -37,8 +37,31 @@ def test_dataset_strings_are_escaped(page, planted):
 def test_verdict_and_identity(page, planted):
     root, result = planted
     assert '<header class="banner fail">' in page and ">FAIL<" in page
+    verdict = "FAIL at --fail-on error: 4 errors (2 warnings)"
+    assert f'<p class="reason" id="verdict">{verdict}</p>' in page
     assert result.identity["dataset.csv"] in page
     assert str(root.resolve()) in page and result.version in page
+    assert "exit code 1 at --fail-on error" in page
+
+
+def test_the_page_opens_on_the_verdict_and_the_findings(page):
+    """The banner, then the findings; the release, the summary and the table of every rule
+    (collapsed) after them."""
+    order = [page.index(marker) for marker in ('id="verdict"', '<section id="findings">',
+                                               '<section id="identity">', '<section id="summary">',
+                                               '<section id="rules">')]  # fmt: skip
+    assert order == sorted(order)
+    assert '<details class="rules">' in page  # closed: no `open`
+
+
+def test_rules_with_errors_come_first(page, planted):
+    _, result = planted
+    shown = re.findall(r'<details class="group" id="rule-([A-Z]{3}[0-9]{3})"', page)
+    worst = {f.rule: min(g.severity.rank for g in result.findings if g.rule == f.rule)
+             for f in result.findings}  # fmt: skip
+    assert sorted(shown) == sorted(worst)
+    assert [worst[code] for code in shown] == sorted(worst[code] for code in shown)
+    assert worst[shown[0]] == 0 and worst[shown[-1]] == 1
 
 
 def test_every_rule_that_ran_has_a_status(page, planted):
@@ -75,3 +98,4 @@ def test_a_clean_release_says_so(sample_root):
 
     page = html.render(audit_sample(sample_root, evidence=True), "error")
     assert ">PASS<" in page and "No findings: every rule that ran is clean." in page
+    assert ">PASS at --fail-on error: no error</p>" in page

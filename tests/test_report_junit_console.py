@@ -42,7 +42,9 @@ def test_console_groups_findings_and_counts_the_rest(planted):
     many = {f.rule for f in result.findings if sum(g.rule == f.rule for g in result.findings) > 1}
     for code in many:
         assert f"more {code} finding(s)" in text
-    assert text.rstrip().endswith("HTML report: /tmp/r.html")
+    *_, reports, last = text.rstrip("\n").splitlines()
+    assert reports == "HTML report: /tmp/r.html"
+    assert last == "FAIL at --fail-on error: 4 errors (2 warnings)"
 
 
 def test_the_cli_writes_every_report_and_names_them(planted, tmp_path, capsys):

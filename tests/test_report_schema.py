@@ -5,6 +5,8 @@ contract."""
 from __future__ import annotations
 
 import copy
+import hashlib
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -66,13 +68,17 @@ def test_the_schema_is_a_valid_draft_2020_12_schema():
     schema = report_schema()
     assert schema["$schema"] == DRAFT_2020_12
     Draft202012Validator.check_schema(schema)
-    assert schema["required"] == ["tool", "version", "root", "summary", "findings"]
+    older = ["tool", "version", "root", "summary", "findings"]  # kept: the contract only grows
+    verdict = ["ok", "fail_on", "exit_code", "verdict", "identity"]
+    assert sorted(schema["required"]) == sorted(older + verdict)
 
 
 def test_every_property_the_schema_names_is_described():
     schema = report_schema()
     declared = dict(declared_properties(schema))
-    assert len(declared) == 30  # 7 top-level keys, 7 in the summary, 11 in a finding, 5 in a row
+    # 12 top-level keys, 3 in the identity and 4 in its annotations, 7 in the summary, 11 in a
+    # finding, 5 in a figure's row
+    assert len(declared) == 42
     undescribed = [path for path, sub in declared.items() if not sub.get("description", "").strip()]
     assert undescribed == []
     assert all(schema["$defs"][name]["description"] for name in schema["$defs"])
@@ -91,6 +97,10 @@ def test_a_finding_of_every_rule_in_the_catalogue_fits_the_schema():
     findings = [Finding.of(rule, Hit(f"{rule.code} says something")).as_dict()
                 for rule in all_rules()]  # fmt: skip
     document = {"tool": "fracqa", "version": __version__, "root": "/releases/FracAtlas",
+                "ok": True, "fail_on": "error", "exit_code": 0,
+                "verdict": "PASS at --fail-on error: no error",
+                "identity": {"dataset.csv": None, "images": None,
+                             "annotations": dict.fromkeys(("coco", "vgg", "yolo", "voc"))},
                 "summary": {"errors": 0, "warnings": 0, "infos": 0, "rules_run": len(findings),
                             "images": 0, "seconds": 0.0},
                 "findings": findings}  # fmt: skip
@@ -126,6 +136,44 @@ def test_a_report_with_planted_findings_follows_the_schema(planted):
     assert_valid_report(document)  # audit_json checked it too; this test says so
 
 
+def test_the_report_carries_the_verdict_and_the_release_identity(planted):
+    root, document = planted
+    assert (document["ok"], document["fail_on"], document["exit_code"]) == (False, "error", 1)
+    assert document["verdict"] == "FAIL at --fail-on error: 1 error (1 warning)"
+    identity = document["identity"]
+    digest = hashlib.sha256((root / "dataset.csv").read_bytes()).hexdigest()
+    assert identity["dataset.csv"] == digest
+    # CSV003 reads every annotation format; no image rule ran, so no image file was read
+    assert list(identity["annotations"]) == ["coco", "vgg", "yolo", "voc"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", d) for d in identity["annotations"].values())
+    assert identity["images"] is None
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "ok", "code", "verdict"),
+    [
+        ("warning", False, 1, "FAIL at --fail-on warning: 1 error, 1 warning"),
+        ("never", True, 0, "PASS at --fail-on never: nothing gates (1 error, 1 warning)"),
+    ],
+)  # fmt: skip
+def test_the_verdict_is_given_at_the_fail_on_level(planted, tmp_path, fail_on, ok, code,
+                                                   verdict):  # fmt: skip
+    root, _ = planted
+    exit_code, document = audit_json(root, tmp_path / "audit.json", "--fail-on", fail_on)
+    assert exit_code == code == document["exit_code"]
+    assert (document["ok"], document["fail_on"], document["verdict"]) == (ok, fail_on, verdict)
+
+
+def test_every_digest_of_a_full_audit_is_named(sample_root, tmp_path, sample_stays_pristine):
+    report = tmp_path / "audit.json"
+    code = main(["audit", str(sample_root), "--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1",
+                 "--ignore", "STA", "--json", str(report)])  # fmt: skip
+    identity = read_report(report)["identity"]
+    assert code == 0
+    digests = [identity["dataset.csv"], identity["images"], *identity["annotations"].values()]
+    assert len(digests) == 6 and all(re.fullmatch(r"[0-9a-f]{64}", d) for d in digests)
+
+
 @pytest.mark.parametrize(
     ("change", "said"),
     [
@@ -151,6 +199,30 @@ def test_a_report_with_planted_findings_follows_the_schema(planted):
                      id="another-tool"),
         pytest.param(lambda d: d["findings"][0].update(waived=True, waiver_reason="ok"),
                      "$.findings[0]: {", id="waived-without-a-waivers-file"),
+        pytest.param(lambda d: d.pop("ok"), "$: 'ok' is a required property", id="no-verdict"),
+        pytest.param(lambda d: d.pop("identity"), "$: 'identity' is a required property",
+                     id="no-identity"),
+        pytest.param(lambda d: d.update(exit_code=0), "$.exit_code: 1 was expected",
+                     id="failing-but-exit-0"),
+        pytest.param(lambda d: d.update(exit_code=2), "$.exit_code: 2 is not one of [0, 1]",
+                     id="exit-2-in-a-report"),
+        pytest.param(lambda d: d.update(ok=True, exit_code=0,
+                                        verdict="PASS at --fail-on error: no error"),
+                     "$.summary.errors: 1 is greater than the maximum of 0",
+                     id="passing-with-an-error"),
+        pytest.param(lambda d: d.update(fail_on="never"), "$.ok: True was expected",
+                     id="failing-at-never"),
+        pytest.param(lambda d: d.update(fail_on="fatal"), "$.fail_on: 'fatal' is not one of",
+                     id="unknown-fail-on"),
+        pytest.param(lambda d: d.update(verdict="PASS at --fail-on error: fine"),
+                     "$.verdict: 'PASS at --fail-on error: fine' does not match '^FAIL '",
+                     id="verdict-word-contradicts-ok"),
+        pytest.param(lambda d: d["identity"].update({"dataset.csv": "abc"}),
+                     "$.identity['dataset.csv']: 'abc' does not match",
+                     id="digest-not-sha256"),
+        pytest.param(lambda d: d["identity"]["annotations"].pop("voc"),
+                     "$.identity.annotations: 'voc' is a required property",
+                     id="identity-without-a-format"),
     ],
 )  # fmt: skip
 def test_a_report_that_breaks_the_contract_is_rejected(planted, change, said):
@@ -173,7 +245,8 @@ def test_keys_added_later_are_accepted(planted):
     """Consumers must tolerate new keys (a verdict, say): so does the schema, where it may."""
 
     def add_keys(document: dict) -> None:
-        document["verdict"] = "fail"
+        document["signed_off_by"] = "the maintainers"
+        document["identity"]["splits"] = None
         document["summary"]["gating"] = 1
         document["findings"][0]["fingerprint"] = "0123456789abcdef"
 

@@ -1,24 +1,29 @@
 """The console report: the findings grouped by rule (the first few of each, one line each, and
-how many more), a summary table by family and severity, and where the reports were written."""
+how many more), a summary table by family and severity, where the reports were written, and
+last the verdict line (`PASS at --fail-on error: no error (3 warnings)`)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from fracqa.model import FAMILIES, AuditRecord, Finding, Severity
+from fracqa.reports.verdict import Verdict, verdict
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+_VERDICT_COLOURS = {True: "1;32", False: "1;31"}  # bold green PASS, bold red FAIL
 
 
 FIRST_FEW = 5
 
 
 def render(result: AuditRecord, colour: bool = False, per_rule: int | None = FIRST_FEW,
-           reports: dict[str, str] | None = None) -> str:  # fmt: skip
+           reports: dict[str, str] | None = None, fail_on: str = "error",
+           listing: bool = True) -> str:  # fmt: skip
     """The console text; `per_rule` findings of each rule (all when None), then the waived
-    findings, the summary and the `reports` written ({"HTML": path, ...})."""
+    findings, the summary, the `reports` written ({"HTML": path, ...}) and the verdict line
+    at `fail_on`. Without `listing`, the summary, the reports and the verdict only."""
     lines = []
-    for rule in result.rules_run:
+    for rule in result.rules_run if listing else ():
         findings = [f for f in result.findings_of(rule) if not f.waived]
         if not findings:
             continue
@@ -29,11 +34,22 @@ def render(result: AuditRecord, colour: bool = False, per_rule: int | None = FIR
         if len(findings) > len(shown):
             lines.append(f"  ... and {len(findings) - len(shown)} more {rule.code} finding(s)")
         lines.append("")
-    lines.extend(_waived(result, per_rule))
+    lines.extend(_waived(result, per_rule) if listing else [])
     lines.extend(_summary(result, colour))
-    for kind, path in (reports or {}).items():
-        lines.append(f"{kind} report: {path}")
+    lines.extend(report_lines(reports))
+    lines.append(verdict_line(verdict(result, fail_on), colour))
     return "\n".join(lines) + "\n"
+
+
+def report_lines(reports: dict[str, str] | None) -> list[str]:
+    """`HTML report: PATH`, one line per report written."""
+    return [f"{kind} report: {path}" for kind, path in (reports or {}).items()]
+
+
+def verdict_line(judged: Verdict, colour: bool = False) -> str:
+    """`FAIL at --fail-on warning: 30 warnings, no error`, its first word in colour."""
+    word = f"\x1b[{_VERDICT_COLOURS[judged.ok]}m{judged.word}\x1b[0m" if colour else judged.word
+    return f"{word}{judged.line.removeprefix(judged.word)}"
 
 
 def where(finding: Finding) -> str:
@@ -48,6 +64,15 @@ def where(finding: Finding) -> str:
     if image and image not in place and image not in finding.message:
         place += f" ({image})"
     return place
+
+
+def line_of(location: str | None) -> int | None:
+    """The line number a finding's location gives (`line 17`), else None."""
+    if location and location.startswith("line "):
+        number = location.removeprefix("line ").strip()
+        if number.isdigit() and int(number) > 0:
+            return int(number)
+    return None
 
 
 def finding_text(finding: Finding) -> str:
@@ -96,14 +121,14 @@ def _summary(result: AuditRecord, colour: bool) -> list[str]:
         f"{'total':<12} {len(result.rules_run):>5} {errors:>7} {warnings:>9} "
         f"{result.count(Severity.INFO):>6}"
     )
-    verdict = f"{result.images} images audited in {result.seconds:.1f} s: "
+    audited = f"{result.images} images audited in {result.seconds:.1f} s: "
     if errors:
-        verdict += _paint(f"{errors} error(s), {warnings} warning(s)", Severity.ERROR, colour)
+        audited += _paint(f"{errors} error(s), {warnings} warning(s)", Severity.ERROR, colour)
     elif warnings:
-        verdict += _paint(f"no errors, {warnings} warning(s)", Severity.WARNING, colour)
+        audited += _paint(f"no errors, {warnings} warning(s)", Severity.WARNING, colour)
     else:
-        verdict += "no errors, no warnings"
+        audited += "no errors, no warnings"
     if result.waivers_file:
-        verdict += f" ({len(result.waived)} waived)"
-    rows.extend(["", verdict])
+        audited += f" ({len(result.waived)} waived)"
+    rows.extend(["", audited])
     return rows

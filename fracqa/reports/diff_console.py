@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from fracqa.compare import ReleaseDiff
 from fracqa.load.annotation_table import FORMAT_LABEL
-from fracqa.reports.console import finding_text
+from fracqa.reports.console import finding_text, report_lines, verdict_line
+from fracqa.reports.verdict import Verdict
 
 FIRST_FEW = 10
 
 
-def render(diff: ReleaseDiff, per_kind: int | None = FIRST_FEW) -> str:
+def render(diff: ReleaseDiff, per_kind: int | None = FIRST_FEW,
+           reports: dict[str, str] | None = None, colour: bool = False) -> str:  # fmt: skip
+    """The changes (`per_kind` of each, all when None), what was not compared, the findings
+    fixed and introduced, the `reports` written, and last the verdict line."""
     lines = [f"fracqa diff {diff.old.root} -> {diff.new.root}", ""]
     for title, rows in sections(diff):
         if not rows:
@@ -25,11 +29,28 @@ def render(diff: ReleaseDiff, per_kind: int | None = FIRST_FEW) -> str:
         lines += ["No change to the images, labels, instances or splits.", ""]
     for source, reason in diff.not_compared.items():
         lines.append(f"{FORMAT_LABEL.get(source, source)} not compared: {reason}")
-    gating = diff.gating()
-    lines.append(f"{len(diff.fixed)} finding(s) fixed, {len(diff.introduced)} introduced; "
-                 + (f"{len(gating)} introduced at or above {diff.fail_on}: FAIL" if gating
-                    else f"none introduced at or above {diff.fail_on}: PASS"))  # fmt: skip
+    lines.append(f"{len(diff.fixed)} finding(s) fixed, {len(diff.introduced)} introduced")
+    lines.extend(report_lines(reports))
+    lines.append(verdict_line(verdict_of(diff), colour))
     return "\n".join(lines) + "\n"
+
+
+def verdict_of(diff: ReleaseDiff) -> Verdict:
+    """PASS unless the new version introduces a finding at or above --fail-on that no waiver
+    accepts: `FAIL at --fail-on error: 1 finding introduced at or above error (2 fixed)`."""
+    gating = len(diff.gating())
+    if diff.fail_on == "never":
+        reason = "nothing gates"
+    elif gating:
+        noun = "finding" if gating == 1 else "findings"
+        reason = f"{gating} {noun} introduced at or above {diff.fail_on}"
+    else:
+        reason = f"no finding introduced at or above {diff.fail_on}"
+    others = [f"{len(diff.introduced)} introduced in all"] if len(diff.introduced) != gating else []
+    others += [f"{len(diff.fixed)} fixed"] if diff.fixed else []
+    if others:
+        reason += f" ({', '.join(others)})"
+    return Verdict(ok=diff.ok, fail_on=diff.fail_on, reason=reason)
 
 
 def sections(diff: ReleaseDiff) -> list[tuple[str, list[str]]]:

@@ -6,6 +6,7 @@ import json
 
 from fracqa.compare import ReleaseDiff
 from fracqa.model import AuditRecord, Finding, plain
+from fracqa.reports.diff_console import verdict_of
 from fracqa.waivers import fingerprint
 
 
@@ -17,6 +18,8 @@ def to_dict(diff: ReleaseDiff) -> dict:
         "new": _version(diff.new),
         "fail_on": diff.fail_on,
         "ok": diff.ok,
+        "exit_code": verdict_of(diff).exit_code,
+        "verdict": verdict_of(diff).line,
         "summary": diff.summary(),
         "images": diff.images,
         "rows": diff.rows,

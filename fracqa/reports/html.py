@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from fracqa.model import FAMILIES, AuditRecord, Severity
 from fracqa.reports.console import where
+from fracqa.reports.verdict import verdict
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMAT_COLOURS = {"coco": "#d62728", "vgg": "#2ca02c", "yolo": "#1f77b4", "voc": "#ff7f0e"}
@@ -48,10 +49,12 @@ def view(result: AuditRecord, fail_on: str) -> dict:
          "waived": sum(f.waived for f in by_rule.get(rule.code, []))}
         for rule in sorted(result.rules_run, key=lambda r: (FAMILIES.index(r.family), r.code))
     ]  # fmt: skip
+    judged = verdict(result, fail_on)
     return {
         "result": result,
         "fail_on": fail_on,
-        "passed": not gating,
+        "verdict": judged,
+        "passed": judged.ok,
         "gating": len(gating),
         "families": [f for f in FAMILIES if any(r.family == f for r in result.rules_run)],
         "counts": counts,
@@ -59,7 +62,8 @@ def view(result: AuditRecord, fail_on: str) -> dict:
         "waived_by_family": Counter(f.family for f in result.waived),
         "severities": [s.value for s in Severity],
         "rules": rules,
-        "groups": [entry for entry in rules if entry["findings"]],
+        # the rules with findings, the worst first: what fails the release opens the report
+        "groups": sorted((entry for entry in rules if entry["findings"]), key=_gravity),
         "where": where,
         "page_size": PAGE_SIZE,
         "statistics": _statistics(result.statistics),
@@ -67,6 +71,11 @@ def view(result: AuditRecord, fail_on: str) -> dict:
         "colours": FORMAT_COLOURS,
         "format_names": FORMAT_NAMES,
     }
+
+
+def _gravity(entry: dict) -> int:
+    """0 for a rule with open errors, 1 warnings, 2 infos, 3 only waived findings."""
+    return Severity(entry["worst"]).rank if entry["worst"] else len(Severity)
 
 
 def _worst(findings) -> str | None:
