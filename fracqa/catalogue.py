@@ -27,6 +27,7 @@ from fracqa.model import FAMILIES, PREFIX_OF_FAMILY, Hit, Rule, Severity
 # The modules whose rules make up the catalogue, in the order their families are reported.
 CHECK_MODULES = (
     "fracqa.checks.layout",
+    "fracqa.checks.layout_names",
     "fracqa.checks.csv",
     "fracqa.checks.images",
     "fracqa.checks.image_integrity",
@@ -37,6 +38,8 @@ CHECK_MODULES = (
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",
     "fracqa.checks.annotation_agreement",
+    "fracqa.checks.plain_readers",
+    "fracqa.checks.reader_structure",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
     "fracqa.checks.waivers",

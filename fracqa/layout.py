@@ -1,7 +1,10 @@
 """Locate the parts of a release under its root, accepting the spellings real releases use.
 
 Nothing here opens a file: it only lists folders. What is missing, ambiguous or points outside
-the root is recorded for the layout rules to report.
+the root is recorded for the layout rules to report, and so is every spelling accepted other
+than the release's own (a part found ignoring case or under an alias, an annotation file whose
+suffix differs in case: code that opens the documented names does not find them) and every
+entry that is no part of the release (which no loader reads).
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ _UTILITIES = ("utilities", "utility")
 _SPLIT_FOLDER = ("fracture split", "fracture_split")
 
 FORMAT_FOLDER_NAME = {"coco": "COCO JSON", "vgg": "VGG JSON", "yolo": "YOLO", "voc": "PASCAL VOC"}
+FORMAT_SUFFIX = {"coco": ".json", "vgg": ".json", "yolo": ".txt", "voc": ".xml"}
+# The spellings real releases use, accepted silently; any other spelling found is noted.
+_RELEASE_SPELLINGS = {"dataset.csv", "images", "Fractured", "Non_fractured", "Annotations",
+                      "Annotation", "COCO JSON", "VGG JSON", "YOLO", "PASCAL VOC", "Utilities",
+                      "utilities", "Fracture Split", "train.csv", "valid.csv",
+                      "test.csv"}  # fmt: skip
+_SHOWN = 10  # names listed in a note about several entries
 
 
 class NotARelease(Unusable):
@@ -42,9 +52,10 @@ class NotARelease(Unusable):
 class LayoutNote:
     """Something odd about where a part of the release sits."""
 
-    kind: str  # "ambiguous" | "outside-root"
+    kind: str  # "ambiguous" | "outside-root" | "non-canonical" | "unexpected"
     path: str  # relative to the root
     message: str
+    image_id: str | None = None
 
 
 @dataclass
@@ -83,21 +94,25 @@ def locate(root: Path | str) -> Layout:
 
     layout = Layout(root=root)
     find = _Finder(layout)
-    layout.dataset_csv = find.file(root, _DATASET_CSV)
-    layout.images_dir = find.folder(root, _IMAGES)
+    layout.dataset_csv = find.file(root, _DATASET_CSV, "dataset.csv")
+    layout.images_dir = find.folder(root, _IMAGES, "images")
     if layout.images_dir:
-        layout.fractured_dir = find.folder(layout.images_dir, _FRACTURED)
-        layout.non_fractured_dir = find.folder(layout.images_dir, _NON_FRACTURED)
-    layout.annotations_dir = find.folder(root, _ANNOTATIONS)
+        layout.fractured_dir = find.folder(layout.images_dir, _FRACTURED, "Fractured")
+        layout.non_fractured_dir = find.folder(layout.images_dir, _NON_FRACTURED,
+                                               "Non_fractured")  # fmt: skip
+    layout.annotations_dir = find.folder(root, _ANNOTATIONS, "Annotations")
     for fmt in ANNOTATION_FORMATS:
         parent = layout.annotations_dir
-        layout.annotation_dirs[fmt] = parent and find.folder(parent, _FORMAT_FOLDERS[fmt])
-    layout.utilities_dir = find.folder(root, _UTILITIES)
+        layout.annotation_dirs[fmt] = parent and find.folder(parent, _FORMAT_FOLDERS[fmt],
+                                                             FORMAT_FOLDER_NAME[fmt])  # fmt: skip
+    layout.utilities_dir = find.folder(root, _UTILITIES, "Utilities")
     if layout.utilities_dir:
-        layout.split_dir = find.folder(layout.utilities_dir, _SPLIT_FOLDER)
+        layout.split_dir = find.folder(layout.utilities_dir, _SPLIT_FOLDER, "Fracture Split")
     for split in SPLITS:
         parent = layout.split_dir
-        layout.split_files[split] = parent and find.file(parent, (f"{split}.csv",))
+        layout.split_files[split] = parent and find.file(parent, (f"{split}.csv",),
+                                                         f"{split}.csv")  # fmt: skip
+    _survey(layout)
     for folder in [*layout.annotation_dirs.values(), layout.split_dir]:
         for link in links_out(folder, root):
             layout.notes.append(LayoutNote(
@@ -128,17 +143,126 @@ def _entries(folder: Path) -> list[Path]:
         return []
 
 
+def _survey(layout: Layout) -> None:
+    """Note the entries of the release's folders that are no part of it, the annotation files
+    whose suffix differs in case from the format's, and a format folder holding several JSON
+    files. (images/ is the image rules' to survey, Utilities/ holds the authors' notebooks.)"""
+    root, notes = layout.root, layout.notes
+    parts = {_DATASET_CSV, _IMAGES, _ANNOTATIONS, _UTILITIES}
+    _unexpected(layout, root, {s for spellings in parts for s in spellings})
+    if layout.annotations_dir:
+        _unexpected(layout, layout.annotations_dir,
+                    {s for spellings in _FORMAT_FOLDERS.values() for s in spellings})  # fmt: skip
+    if layout.split_dir:
+        _unexpected(layout, layout.split_dir, {f"{split}.csv" for split in SPLITS})
+    for fmt, folder in layout.annotation_dirs.items():
+        if folder is None:
+            continue
+        suffix, entries = FORMAT_SUFFIX[fmt], _scan(folder)
+        where = layout.relative(folder)
+        read = [name for name, is_dir in entries if not is_dir and name.endswith(suffix)]
+        if suffix == ".json" and len(read) > 1:
+            notes.append(LayoutNote(
+                "ambiguous", f"{where}/{read[1]}",
+                f"{where}/ holds {len(read)} JSON files ({_names(read)}): a reader loads one "
+                f"of them, fracqa reads them all, so an image in two of them is annotated "
+                "twice"))  # fmt: skip
+        misspelt = sorted({name[-len(suffix):] for name, is_dir in entries if not is_dir
+                           and name.lower().endswith(suffix) and not name.endswith(suffix)})
+        for spelt in misspelt:
+            files = [n for n, is_dir in entries if not is_dir and n.endswith(spelt)]
+            image = f"{files[0][:-len(suffix)]}.jpg" if len(files) == 1 and fmt in (
+                "yolo", "voc") else None  # fmt: skip
+            notes.append(LayoutNote(
+                "non-canonical", f"{where}/{files[0]}",
+                f"{where}/ holds {_count(files, 'file')} named {spelt!r}, not {suffix!r} "
+                f"({_names(files)}): fracqa reads {'it' if len(files) == 1 else 'them'}, but a "
+                f"reader that opens the name ending in {suffix!r} does not find "
+                f"{'it' if len(files) == 1 else 'them'} on a case-sensitive file system (a YOLO "
+                "trainer finds no label for the image and trains it as a negative), while on "
+                "Windows or macOS it does: the release reads differently on different "
+                "machines", image))
+        classes = [n for n, is_dir in entries if n.lower() == "classes.txt" and n != "classes.txt"]
+        if fmt == "yolo" and classes:
+            notes.append(LayoutNote(
+                "non-canonical", f"{where}/{classes[0]}",
+                f"{where}/{classes[0]} is spelled {classes[0]!r}, not 'classes.txt': fracqa "
+                "reads it, a reader that opens classes.txt does not find it on a "
+                "case-sensitive file system"))  # fmt: skip
+        others = [n + ("/" if is_dir else "") for n, is_dir in entries
+                  if (is_dir or not n.lower().endswith(suffix)) and not n.startswith(".")]
+        if others:
+            notes.append(LayoutNote(
+                "unexpected", f"{where}/{others[0]}",
+                f"{where}/ holds {_count(others, 'entry', 'entries')} that no {fmt.upper()} "
+                f"reader reads ({_names(others)}): not audited"))  # fmt: skip
+
+
+def _unexpected(layout: Layout, folder: Path, spellings: set[str]) -> None:
+    """Note the entries of `folder` that spell none of its parts; hidden entries (a .git/ or a
+    .DS_Store, of the tools around the release) and, at the root, the release's documents
+    and fracqa's own files (README, LICENSE, CITATION, fracqa.toml, waivers) are not noted."""
+    at_root = folder == layout.root
+    others = [name + ("/" if is_dir else "") for name, is_dir in _scan(folder)
+              if name.lower() not in spellings and not name.startswith(".")
+              and not (at_root and _document(name))]  # fmt: skip
+    if others:
+        where = "the release's top folder" if at_root else f"{layout.relative(folder)}/"
+        verb = "is" if len(others) == 1 else "are"
+        layout.notes.append(LayoutNote(
+            "unexpected", others[0] if at_root else f"{layout.relative(folder)}/{others[0]}",
+            f"{where} holds {_count(others, 'entry', 'entries')} that {verb} no part of a "
+            f"FracAtlas release ({_names(others)}): not audited"))  # fmt: skip
+
+
+def _document(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(".toml") or lower.startswith(("readme", "license", "licence",
+                                                         "citation"))  # fmt: skip
+
+
+def _scan(folder: Path) -> list[tuple[str, bool]]:
+    """(name, is a folder) of each entry of `folder`, sorted; links are not followed."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+    except OSError:
+        return []
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN])
+    return shown if len(names) <= _SHOWN else f"{shown}, ... {len(names) - _SHOWN} more"
+
+
+def _count(items: list, one: str, many: str | None = None) -> str:
+    return f"1 {one}" if len(items) == 1 else f"{len(items)} {many or one + 's'}"
+
+
 class _Finder:
-    """Picks the entry of a folder that spells a part, noting ambiguity and escapes."""
+    """Picks the entry of a folder that spells a part, noting ambiguity, escapes and spellings
+    other than the release's."""
 
     def __init__(self, layout: Layout):
         self.layout = layout
 
-    def folder(self, parent: Path, spellings: tuple[str, ...]) -> Path | None:
-        return self._pick(parent, spellings, Path.is_dir)
+    def folder(self, parent: Path, spellings: tuple[str, ...], name: str) -> Path | None:
+        return self._noted(self._pick(parent, spellings, Path.is_dir), name)
 
-    def file(self, parent: Path, spellings: tuple[str, ...]) -> Path | None:
-        return self._pick(parent, spellings, Path.is_file)
+    def file(self, parent: Path, spellings: tuple[str, ...], name: str) -> Path | None:
+        return self._noted(self._pick(parent, spellings, Path.is_file), name)
+
+    def _noted(self, found: Path | None, name: str) -> Path | None:
+        """`found`, noted when it is not spelled as a release spells the part `name`."""
+        if found is not None and found.name not in _RELEASE_SPELLINGS:
+            where = self.layout.relative(found)
+            expected = f"{self.layout.relative(found.parent)}/{name}".lstrip("./")
+            self.layout.notes.append(LayoutNote(
+                "non-canonical", where,
+                f"{where} is spelled {found.name!r}, not {name!r}: fracqa accepts it, but code "
+                f"that opens {expected} (every reader of the release) does not find it on a "
+                "case-sensitive file system"))  # fmt: skip
+        return found
 
     def _pick(self, parent: Path, spellings: tuple[str, ...], kind) -> Path | None:
         rank = {s: i for i, s in enumerate(spellings)}

@@ -65,7 +65,8 @@ def test_select_csv_reads_no_image_and_measures_no_figure(sample_root):
     record, release = audit_release(sample_root, select=["CSV"], settings=SAMPLE_SETTINGS)
     assert release.loaded == needed_inputs(select_rules(["CSV"]))
     assert inputs.IMAGE_SCAN not in release.loaded and inputs.FIGURES not in release.loaded
-    assert list(release.images.columns) == ["image_id", "file", "folder", "outside_root"]
+    assert list(release.images.columns) == ["image_id", "file", "folder", "outside_root",
+                                            "same_file_as"]
     assert release.figures is None and record.statistics is None
     assert record.images == 40 and record.identity["images"] is None
     assert record.identity["dataset.csv"] is not None

@@ -171,9 +171,23 @@ def test_byte_order_mark_and_crlf_add_nothing(sample_copy):
     assert audit_sample(sample_copy).findings == []
 
 
-def test_stray_whitespace_and_blank_lines_add_nothing(sample_copy):
+def test_blank_lines_add_nothing(sample_copy):
+    path = sample_copy / "dataset.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0], "", *lines[1:]]) + "\n\n\n  \n")
+    assert audit_sample(sample_copy).findings == []
+
+
+def test_a_file_written_with_padded_cells_is_reported_once_per_cause(sample_copy):
+    """pandas.read_csv keeps the spaces fracqa strips: in the names and ids they break every
+    lookup (one error for the file), around the numbers pandas still reads them (one warning per
+    column); nothing else is reported, since fracqa reads through the spaces."""
     path = sample_copy / "dataset.csv"
     lines = path.read_text().splitlines()
     padded = [", ".join(f" {cell}" for cell in line.split(",")) for line in lines]
     path.write_text("\n".join([padded[0], "", *padded[1:]]) + "\n\n\n  \n")
-    assert audit_sample(sample_copy).findings == []
+    result = audit_sample(sample_copy)
+    assert codes(result) == {"CSV013", "CSV015"}
+    [names] = findings_of(result, "CSV013")
+    assert names.details["rows"] == 40 and len(names.details["names"]) == 13
+    assert len(findings_of(result, "CSV015")) == 12

@@ -13,6 +13,7 @@ from fracqa.checks.annotation_facts import (
     release_images,
     size_disagreements,
 )
+from fracqa.checks.reader_structure import folder_named
 from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.load.annotation_table import is_integer
 from fracqa.model import Hit
@@ -169,7 +170,19 @@ def unknown_image(release: Release) -> Iterator[Hit]:
         return  # LAY002 reports the missing folder; every image would look unknown
     known = release_images(release) | set(release.meta["image_id"].dropna())
     entries = release.annotations.entries
+    # The YOLO and VOC files that could not be read speak of an image too (ANN001 says why).
+    files = {(fmt, source.present) for fmt, source in release.annotations.sources.items()}
+    unread = [{"format": fmt, "image_id": image_id, "file": _file_of(release, fmt, image_id),
+               "location": None}
+              for fmt, present in sorted(files) if present
+              for image_id in sorted(release.annotations.sources[fmt].unreadable_images)]
+    entries = pd.concat([entries, pd.DataFrame(unread, columns=entries.columns)],
+                        ignore_index=True) if unread else entries  # fmt: skip
+    named = folder_named(release)  # a known image behind a folder: ANN025's
     unknown = entries[~entries["image_id"].isin(known)]
+    behind_folder = [(fmt, name) in named
+                     for fmt, name in unknown[["format", "image_id"]].itertuples(index=False)]
+    unknown = unknown[~pd.Series(behind_folder, index=unknown.index, dtype=bool)]
     for image_id, group in unknown.groupby("image_id", sort=True):
         named = ", ".join(sorted({label(fmt) for fmt in group["format"]}))
         what = ("a path, not an image name (it is not followed)"
@@ -202,6 +215,13 @@ def annotated_size_mismatch(release: Release) -> Iterator[Hit]:
                   f"{_wh(size)} (width x height)", row.image_id, row.file, row.location,
                   {"format": row.format, "stated": None if said is None else list(said),
                    "real": list(size)})  # fmt: skip
+
+
+def _file_of(release: Release, fmt: str, image_id: str) -> str:
+    """The YOLO or VOC file of an image (named after it)."""
+    folder = release.layout.relative(release.layout.annotation_dirs[fmt])
+    suffix = {"yolo": ".txt", "voc": ".xml"}.get(fmt, "")
+    return f"{folder}/{image_id.removesuffix('.jpg')}{suffix}"
 
 
 def _wh(size) -> str:

@@ -84,6 +84,33 @@ class FormatSource:
         )  # fmt: skip
 
 
+class Tally:
+    """The occurrences of each cause of a problem in one release-wide file (COCO, VGG), reported
+    as one problem per cause that names where it occurs, not one per entry: a file written
+    with every bbox as text is one thing to fix, not a thousand."""
+
+    SHOWN = 50  # locations and images listed in a problem's details
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+
+    def add(self, code: str, cause: str, location: str, image_id: str | None = None) -> None:
+        self._found.setdefault((code, cause), []).append((location, image_id))
+
+    def report(self, source: FormatSource, file: str) -> None:
+        """Record one problem per cause in `source`."""
+        for (code, cause), found in self._found.items():
+            locations = [location for location, _ in found]
+            images = sorted({image for _, image in found if isinstance(image, str)})
+            where = (f" ({locations[0]})" if len(found) == 1 else
+                     f" ({len(found)} entries, the first {locations[0]})")  # fmt: skip
+            image_id = images[0] if len(images) == 1 else None
+            source.problem(code, f"{file}: {cause}{where}", file, locations[0], image_id,
+                           count=len(found), locations=locations[:self.SHOWN],
+                           images=images[:self.SHOWN])  # fmt: skip
+        self._found = {}
+
+
 class PendingSource:
     """A format whose per-image files are being read in worker processes, chunk by chunk."""
 

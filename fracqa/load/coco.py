@@ -2,6 +2,9 @@
 
 Entries that lack a required key or carry the wrong type are problems (ANN002) and are left
 out of the index; an annotation that cannot be read still counts towards its image's instances.
+What is read although a plain reader would read it otherwise is a problem too: a byte-order
+mark, NaN or a repeated key (ANN020, see json_text), an RLE mask for a single object (ANN021),
+numbers written as strings (ANN022), integers written as floats (ANN023).
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from pathlib import Path
 from pycocotools.coco import COCO
 
 from fracqa.layout import Layout
-from fracqa.load.annotation_table import FormatSource, is_integer, number
-from fracqa.load.files import Unreadable, as_text, files_in
+from fracqa.load.annotation_table import FormatSource, Tally, is_integer, number
+from fracqa.load.files import Unreadable, files_in
+from fracqa.load.json_text import load_json
 from fracqa.workers import Done, Workers
 
 
@@ -32,13 +36,15 @@ def _load_file(path: Path, file: str, source: FormatSource) -> None:
     document = _parse(path, file, source)
     if document is None:
         return
-    images = _images(document["images"], file, source)
-    annotations = _annotations(document["annotations"], file, source)
-    categories = _categories(document["categories"], file, source)
+    tally = Tally()
+    images = _images(document["images"], file, source, tally)
+    annotations = _annotations(document["annotations"], file, source, tally)
+    categories = _categories(document["categories"], file, source, tally)
     index = _index(images, annotations, categories)
     names = {coco_id: image["file_name"] for coco_id, image in index.imgs.items()}
     for annotation in annotations:
-        _add_annotation(annotation, names, file, source)
+        _add_annotation(annotation, names, file, source, tally)
+    tally.report(source, file)
 
 
 def _index(images: list[dict], annotations: list[dict], categories: list[dict]) -> COCO:
@@ -54,7 +60,7 @@ def _index(images: list[dict], annotations: list[dict], categories: list[dict]) 
 
 def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
     try:
-        document = json.loads(as_text(source.read(path, file)))
+        document, notes = load_json(source.read(path, file))
     except Unreadable as error:
         source.problem("ANN001", f"{file} {error}", file)
     except json.JSONDecodeError as error:
@@ -68,6 +74,8 @@ def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
         lists = document if isinstance(document, dict) else {}
         missing = [k for k in ("images", "annotations", "categories")
                    if not isinstance(lists.get(k), list)]  # fmt: skip
+        for location, note in notes:
+            source.problem("ANN020", f"{file} {note}", file, location)
         if not missing:
             return document
         source.problem(
@@ -77,14 +85,17 @@ def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
     return None
 
 
-def _images(images: list, file: str, source: FormatSource) -> list[dict]:
+def _images(images: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
     readable = []
     for position, image in enumerate(images):
         location = f"images[{position}]"
-        fields = _fields(image, {"id": int, "file_name": str, "width": int, "height": int})
+        floats: list[str] = []
+        fields = _fields(image, {"id": int, "file_name": str, "width": int, "height": int},
+                         floats)  # fmt: skip
         if isinstance(fields, str):
             source.problem("ANN002", f"COCO image entry {location} {fields}", file, location)
             continue
+        _tally_floats(tally, "images", floats, location, fields["file_name"])
         source.add_entry(
             fields["file_name"], file, f"image id {fields['id']}", fields["width"],
             fields["height"], fields["file_name"], coco_id=fields["id"],
@@ -93,43 +104,85 @@ def _images(images: list, file: str, source: FormatSource) -> list[dict]:
     return readable
 
 
-def _categories(categories: list, file: str, source: FormatSource) -> list[dict]:
+def _categories(categories: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
     readable = []
     for position, category in enumerate(categories):
-        fields = _fields(category, {"id": int, "name": str})
+        floats: list[str] = []
+        fields = _fields(category, {"id": int, "name": str}, floats)
+        location = f"categories[{position}]"
         if isinstance(fields, str):
-            location = f"categories[{position}]"
             source.problem("ANN002", f"COCO category {location} {fields}", file, location)
             continue
+        _tally_floats(tally, "categories", floats, location)
         readable.append(fields)
     source.classes.extend({"file": file, "id": c["id"], "name": c["name"]} for c in readable)
     return readable
 
 
-def _annotations(annotations: list, file: str, source: FormatSource) -> list[dict]:
+def _annotations(annotations: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
     """The annotations that have an integer id and image_id."""
     readable = []
     for position, annotation in enumerate(annotations):
-        fields = _fields(annotation, {"id": int, "image_id": int})
+        floats: list[str] = []
+        fields = _fields(annotation, {"id": int, "image_id": int}, floats)
+        location = f"annotations[{position}]"
         if isinstance(fields, str):
-            location = f"annotations[{position}]"
             source.problem("ANN002", f"COCO annotation {location} {fields}", file, location)
             continue
+        _tally_floats(tally, "annotations", floats, f"annotation id {fields['id']}")
         readable.append({**annotation, "id": fields["id"], "image_id": fields["image_id"]})
     return readable
 
 
-def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSource) -> None:
+def _tally_floats(tally: Tally, section: str, keys: list[str], location: str,
+                  image_id: str | None = None) -> None:  # fmt: skip
+    for key in keys:
+        tally.add("ANN023", f"the {section} entries' {key!r} is written as a float (1.0, not 1) "
+                            "where COCO has an integer: pycocotools reads it as the same number, "
+                            "a reader with typed fields (Go, Rust, Java, a JSON schema) refuses "
+                            "it", location, image_id)  # fmt: skip
+
+
+def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSource,
+                    tally: Tally) -> None:  # fmt: skip
     image_id = names.get(annotation["image_id"])
     location = f"annotation id {annotation['id']}"
     box, rings, trouble = _geometry(annotation)
     if trouble:
         source.problem("ANN002", f"COCO {location} {trouble}", file, location, image_id)
+    if isinstance(annotation.get("segmentation"), dict) and not annotation.get("iscrowd"):
+        source.problem("ANN021", f"COCO {location} has a run-length (RLE) mask where COCO keeps "
+                                 "polygons for single objects (iscrowd 0) and the release writes "
+                                 "polygons: fracqa checks its box only, and readers of polygon "
+                                 "masks (detectron2 by default, torchvision's COCO references) "
+                                 "fail on it", file, location, image_id)  # fmt: skip
+    for key in _text_numbers(annotation):
+        tally.add("ANN022", f"annotations hold numbers written as strings in {key!r} (\"12.5\", "
+                            "not 12.5): fracqa reads them as numbers, but torchvision's "
+                            "CocoDetection and detectron2 fail on text (or join it as text), and "
+                            "pycocotools' COCOeval fails comparing a text area",
+                  location, image_id)  # fmt: skip
     source.add_instance(
         image_id, file, location, box, rings, malformed=bool(trouble),
         ann_id=annotation["id"], coco_image_id=annotation["image_id"],
         category_id=annotation.get("category_id"), area=number(annotation.get("area")),
+        iscrowd=annotation.get("iscrowd"),
     )  # fmt: skip
+
+
+def _text_numbers(annotation: dict) -> list[str]:
+    """The keys of the annotation whose numbers fracqa read from JSON strings."""
+    found = []
+    bbox, segmentation = annotation.get("bbox"), annotation.get("segmentation")
+    if isinstance(bbox, list) and any(isinstance(v, str) for v in bbox):
+        found.append("bbox")
+    if isinstance(segmentation, list) and any(
+        isinstance(v, str) for ring in segmentation if isinstance(ring, list) for v in ring
+    ):
+        found.append("segmentation")
+    if isinstance(annotation.get("area"), str) and number(annotation["area"]) is not None:
+        found.append("area")
+    return found
 
 
 def _geometry(annotation: dict):
@@ -154,8 +207,9 @@ def _geometry(annotation: dict):
     return (x, y, x + w, y + h), rings, None
 
 
-def _fields(entry, wanted: dict[str, type]) -> dict | str:
-    """The entry's wanted keys, or a description of the first one missing or mistyped."""
+def _fields(entry, wanted: dict[str, type], floats: list[str]) -> dict | str:
+    """The entry's wanted keys, or a description of the first one missing or mistyped; an
+    integer written as a float (1.0) is read as the integer and its key added to `floats`."""
     if not isinstance(entry, dict):
         return "is not an object"
     for key, kind in wanted.items():
@@ -164,6 +218,7 @@ def _fields(entry, wanted: dict[str, type]) -> dict | str:
             return f"has no {key!r}"
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             if isinstance(value, float) and value.is_integer():
+                floats.append(key)
                 continue
             return f"has {key!r} = {json.dumps(value)[:40]}, not an integer"
         if kind is str and not isinstance(value, str):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # a JSON, CSV or XML file larger than this is refused
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark
 
 
 class Unreadable(Exception):
@@ -13,14 +14,16 @@ class Unreadable(Exception):
 
 
 def files_in(folder: Path, suffix: str, root: Path | None = None) -> list[tuple[str, str]]:
-    """(name, path) of the files in `folder` whose name ends with `suffix`, sorted by name;
-    a link that leads outside `root` is left out (the layout rules report it). Paths are
-    strings: a release has thousands of these files, and pathlib's objects cost more than
-    reading them."""
+    """(name, path) of the files in `folder` whose name ends with `suffix` (in lower case: the
+    release's own spelling, or in any other case, which LAY008 reports: fracqa reads such a file
+    so that the rest of the audit stays true, a reader on a case-sensitive file system does
+    not), sorted by name; a link that leads outside `root` is left out (the layout rules report
+    it). Paths are strings: a release has thousands of these files, and pathlib's objects cost
+    more than reading them."""
     try:
         with os.scandir(folder) as entries:
             found = sorted((e.name, e.path, e.is_symlink()) for e in entries
-                           if e.name.endswith(suffix) and e.is_file())  # fmt: skip
+                           if e.name.lower().endswith(suffix) and e.is_file())  # fmt: skip
     except OSError:
         return []
     return [(name, path) for name, path, link in found
@@ -63,11 +66,15 @@ def read_document(path: Path, limit: int | None = None) -> bytes:
 
 
 def read_text(path: Path, limit: int | None = None) -> str:
-    """A UTF-8 document (a byte-order mark is dropped)."""
+    """A UTF-8 document (a byte-order mark is dropped: the caller that reads it with
+    `read_document` and `as_text` sees it with `data.startswith(BOM)` and reports it)."""
     return as_text(read_document(path, limit))
 
 
 def as_text(data: bytes) -> str:
+    """The UTF-8 text of `data`, a leading byte-order mark dropped. A plain reader (Python's
+    `open()`, json.load, the YOLO trainers) keeps the mark as the character U+FEFF: every
+    loader that reads text checks `data.startswith(BOM)` and records it as a problem."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -2,7 +2,9 @@
 
 Files are listed without being opened. When the image headers or the image scan are asked
 for, `image_scan.read_image` then reads each file once, in the worker pool, while the caller
-loads the rest of the release. A link that leads outside the release is listed but never read.
+loads the rest of the release. A link that leads outside the release is listed but never read;
+a file that is another file of the release under a second name (a symbolic link to it, or a hard
+link: the same inode) says which in `same_file_as`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from fracqa.load.files import inside
 from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, read_image
 from fracqa.workers import Workers
 
-FILE_COLUMNS = ("image_id", "file", "folder", "outside_root")
+FILE_COLUMNS = ("image_id", "file", "folder", "outside_root", "same_file_as")
 HEADER_COLUMNS = HEADER_FIELDS
 SCAN_COLUMNS = DECODE_FIELDS
 
@@ -32,6 +34,7 @@ class PendingImages:
     def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers,
                  depth: str | None = inputs.IMAGE_SCAN):  # fmt: skip
         self.rows = list(_listing(layout))
+        _same_files(self.rows, layout)
         self.columns = list(FILE_COLUMNS)
         self._readable = [row for row in self.rows if not row["outside_root"]] if depth else []
         self._chunks = []
@@ -59,8 +62,8 @@ class PendingImages:
             self._progress.close()
             for row, read in zip(self._readable, found, strict=True):
                 row.update(read)
-        frame = pd.DataFrame([{k: v for k, v in row.items() if k != "path"} for row in self.rows],
-                             columns=self.columns)  # fmt: skip
+        frame = pd.DataFrame([{k: v for k, v in row.items() if k not in _PRIVATE}
+                              for row in self.rows], columns=self.columns)  # fmt: skip
         for column in ("bytes", "width", "height"):
             if column in frame:
                 frame[column] = frame[column].astype("Int64")
@@ -97,9 +100,42 @@ def _listing(layout: Layout):
     for directory, entries in _walk(layout.images_dir):
         folder = folders.get(directory, "other")
         for entry in entries:
-            outside = entry.is_symlink() and not inside(Path(entry.path), layout.root)
+            link = entry.is_symlink()
+            outside = link and not inside(Path(entry.path), layout.root)
             yield {"image_id": entry.name, "file": entry.path[prefix:].replace(os.sep, "/"),
-                   "folder": folder, "outside_root": outside, "path": entry.path}  # fmt: skip
+                   "folder": folder, "outside_root": outside, "same_file_as": None,
+                   "path": entry.path, "link": link, "inode": entry.inode()}  # fmt: skip
+
+
+_PRIVATE = ("path", "link", "inode")  # listing fields that are not columns of the table
+
+
+def _same_files(rows: list[dict], layout: Layout) -> None:
+    """Fill `same_file_as` for each file that is another file of the release under a second
+    name: a symbolic link to a file inside the release, or a hard link (one inode, two names;
+    every name after the first, in file order, names the first). Costs one stat per file that
+    shares its inode number with another."""
+    by_inode: dict[int, list[dict]] = {}
+    for row in rows:
+        if row["link"]:
+            if not row["outside_root"]:
+                row["same_file_as"] = layout.relative(Path(os.path.realpath(row["path"])))
+        else:
+            by_inode.setdefault(row["inode"], []).append(row)
+    for group in by_inode.values():
+        if len(group) < 2:
+            continue
+        same: dict[tuple[int, int], list[dict]] = {}
+        for row in group:
+            try:
+                status = os.stat(row["path"], follow_symlinks=False)
+            except OSError:
+                continue
+            same.setdefault((status.st_dev, status.st_ino), []).append(row)
+        for names in same.values():
+            names.sort(key=lambda r: r["file"])
+            for row in names[1:]:
+                row["same_file_as"] = names[0]["file"]
 
 
 def _walk(folder: Path):

@@ -1,17 +1,27 @@
 """The official split: Utilities/Fracture Split/{train,valid,test}.csv, header `image_id`, one
-image id per line."""
+image id per line.
+
+Read as pandas.read_csv reads a one-column CSV file: blank lines and lines of spaces are left out,
+quotes around an id are CSV quoting. What fracqa reads although pandas would read it otherwise is
+a problem: spaces around an id or the header, which fracqa strips (SPL007: pandas keeps them and
+the id matches no image), a line with more fields than the header (SPL009: pandas fails on the
+file; fracqa takes the first field). A byte-order mark is read as pandas reads it, and recorded
+(SPL008: Python's csv module and open() keep it in the header name).
+"""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from fracqa.layout import SPLITS, Layout
-from fracqa.load.files import Unreadable, read_text
+from fracqa.load.files import BOM, Unreadable, as_text, read_document
 from fracqa.model import Hit
 
 SPLIT_COLUMNS = ("image_id", "split", "file", "line")
+HEADER = "image_id"
 
 
 @dataclass
@@ -36,18 +46,60 @@ def load_splits(layout: Layout) -> SplitTables:
             continue
         file = layout.relative(path)
         try:
-            lines = read_text(path).splitlines()
+            data = read_document(path)
+            lines = as_text(data).splitlines()
         except Unreadable as error:
             problems.append(("SPL001", Hit(f"{file} {error}", file=file)))
             continue
-        numbered = [(n, line.strip()) for n, line in enumerate(lines, start=1) if line.strip()]
-        if not numbered or numbered[0][1] != "image_id":
+        try:
+            numbered = _records(lines, file, problems)
+        except csv.Error as error:
+            problems.append(("SPL001", Hit(f"{file} is not valid CSV ({error}): not read",
+                                           file=file)))  # fmt: skip
+            continue
+        if not numbered or numbered[0][1] != HEADER:
             first = numbered[0][1][:40] if numbered else "nothing"
             problems.append(("SPL001", Hit(f"{file} does not start with the header `image_id` "
                                            f"(its first line is {first!r}): not read",
                                            file=file, location="line 1")))  # fmt: skip
             continue
+        if data.startswith(BOM):
+            problems.append(("SPL008", Hit(
+                f"{file} starts with a UTF-8 byte-order mark: pandas.read_csv skips it, but "
+                "Python's csv module and open() read the header as '\\ufeffimage_id', so "
+                "row['image_id'] fails with a KeyError", file=file,
+                location="line 1")))  # fmt: skip
         read += 1
         rows.extend((image_id, split, file, n) for n, image_id in numbered[1:])
     table = pd.DataFrame(rows, columns=SPLIT_COLUMNS)
     return SplitTables(table, complete=read == len(SPLITS), problems=problems)
+
+
+def _records(lines: list[str], file: str, problems: list) -> list[tuple[int, str]]:
+    """(line number, first field stripped) of each line that is not blank, the spaces and the
+    extra fields a plain reader would see recorded as problems."""
+    numbered, width = [], 1
+    for number, fields in enumerate(csv.reader(lines), start=1):
+        if not fields or not any(f.strip() for f in fields):
+            continue
+        written, value = fields[0], fields[0].strip()
+        if written != value and value:
+            what = "the header" if not numbered else f"the id {value}"
+            problems.append(("SPL007", Hit(
+                f"{file} line {number} writes {what} as {written!r}, with spaces around it: "
+                f"fracqa strips them, pandas.read_csv keeps them"
+                + (", so df['image_id'] fails with a KeyError" if not numbered else
+                   f", and {written!r} matches no image: the image drops out of the split"),
+                value if numbered else None, file, f"line {number}",
+                {"written": written})))  # fmt: skip
+        if not numbered:
+            width = len(fields)
+        elif len(fields) > width:
+            problems.append(("SPL009", Hit(
+                f"{file} line {number} has {len(fields)} fields where the header has {width} "
+                f"({','.join(fields)[:80]!r}): fracqa takes the first as the id, pandas.read_csv "
+                f"fails on the file ('Expected {width} fields in line {number}, saw "
+                f"{len(fields)}') or, on the first row, makes the id the index",
+                value, file, f"line {number}", {"fields": fields[:20]})))  # fmt: skip
+        numbered.append((number, value))
+    return numbered

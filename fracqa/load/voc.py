@@ -1,4 +1,10 @@
-"""PASCAL VOC: one .xml per image, parsed with defusedxml (entity declarations are refused)."""
+"""PASCAL VOC: one .xml per image, parsed with defusedxml (entity declarations are refused).
+
+Read as the VOC devkit reads it (`obj.find('name').text`, `int(bbox.find('xmin').text)`). What
+fracqa reads although the devkit would read it otherwise is a problem: spaces around the text
+of <filename> or <name>, which fracqa strips (ANN024); an element written twice where readers
+take the first (ANN021); a size or corner that int() cannot read, such as 12.0 (ANN022).
+"""
 
 from __future__ import annotations
 
@@ -46,12 +52,19 @@ def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> No
         source.unreadable_images.add(image_id)
         return
     width, height = number(root.findtext("size/width")), number(root.findtext("size/height"))
+    filename = root.findtext("filename") or ""
     source.add_entry(
-        image_id, file, None, width, height, (root.findtext("filename") or "").strip(),
-        path=(root.findtext("path") or "").strip(),
+        image_id, file, None, width, height, filename.strip(),
+        path=root.findtext("path") or "",  # as written: no rule reads it
     )  # fmt: skip
+    if filename != filename.strip() and filename.strip():
+        _padded(source, file, image_id, "<filename>", filename)
+    _repeated(root, ("filename", "size"), "the file", file, image_id, source)
+    texts = [("<size>/<width>", root.findtext("size/width")),
+             ("<size>/<height>", root.findtext("size/height"))]  # fmt: skip
     for position, element in enumerate(root.findall("object"), start=1):
-        _load_object(element, position, image_id, file, source)
+        texts.extend(_load_object(element, position, image_id, file, source))
+    _non_integers(texts, file, image_id, source)
 
 
 def _parse(data: bytes) -> Element:
@@ -73,13 +86,65 @@ def _why(error: Exception) -> str:
 
 
 def _load_object(element: Element, position: int, image_id: str, file: str,
-                 source: FormatSource) -> None:  # fmt: skip
+                 source: FormatSource) -> list[tuple[str, str | None]]:  # fmt: skip
+    """Add the object's instance; return the text of its corners, as (element, text)."""
     location = f"object {position}"
-    corners = [number(element.findtext(f"bndbox/{k}")) for k in ("xmin", "ymin", "xmax", "ymax")]
-    name = (element.findtext("name") or "").strip()
+    keys = ("xmin", "ymin", "xmax", "ymax")
+    texts = [element.findtext(f"bndbox/{k}") for k in keys]
+    corners = [number(text) for text in texts]
+    raw = element.findtext("name") or ""
+    name = raw.strip()
+    if raw != name and name:
+        _padded(source, file, image_id, f"{location} <name>", raw)
+    _repeated(element, ("name", "bndbox"), location, file, image_id, source)
+    difficult = element.findtext("difficult")
     if None in corners:
         source.problem("ANN002", f"{file} {location} has no numeric bndbox", file, location,
                        image_id)  # fmt: skip
-        source.add_instance(image_id, file, location, malformed=True, name=name)
-        return
-    source.add_instance(image_id, file, location, tuple(corners), name=name)
+        source.add_instance(image_id, file, location, malformed=True, name=name,
+                            difficult=difficult)  # fmt: skip
+        return []
+    source.add_instance(image_id, file, location, tuple(corners), name=name, difficult=difficult)
+    return [(f"{location} <{k}>", text) for k, text in zip(keys, texts, strict=True)]
+
+
+def _padded(source: FormatSource, file: str, image_id: str, where: str, raw: str) -> None:
+    source.problem("ANN024", f"{file} {where} is {raw!r}, with spaces around the text: fracqa "
+                             f"strips them, the VOC devkit and detectron2 read {raw!r} as it is, "
+                             f"which is not {raw.strip()!r}", file, where, image_id,
+                   text=raw)  # fmt: skip
+
+
+def _repeated(element: Element, tags: tuple[str, ...], where: str, file: str, image_id: str,
+              source: FormatSource) -> None:  # fmt: skip
+    """Report each of `tags` written more than once directly under `element`."""
+    for tag in tags:
+        found = element.findall(tag)
+        if len(found) > 1:
+            source.problem("ANN021", f"{file}: {where} has {len(found)} <{tag}> elements: fracqa, "
+                                     "the VOC devkit and torchvision read the first and the "
+                                     f"others are lost (or read by another reader instead)",
+                           file, where if where != "the file" else f"<{tag}>", image_id,
+                           element=tag, count=len(found))  # fmt: skip
+
+
+def _non_integers(texts: list[tuple[str, str | None]], file: str, image_id: str,
+                  source: FormatSource) -> None:  # fmt: skip
+    """One problem for the sizes and corners that fracqa read as numbers but int() cannot."""
+    found = [(where, text) for where, text in texts
+             if text is not None and number(text) is not None and not _is_int(text)]  # fmt: skip
+    if found:
+        shown = ", ".join(f"{where} {text.strip()!r}" for where, text in found[:4])
+        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+        source.problem("ANN022", f"{file} writes {shown}{more} where VOC has whole pixels: "
+                                 "fracqa reads the number, the VOC devkit's int() and mmdetection "
+                                 "fail on it", file, found[0][0], image_id,
+                       values={where: text for where, text in found})  # fmt: skip
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,245 @@
+"""Structure a reader trips over: what makes one image appear as two, or two as one, or an
+instance vanish, for pycocotools, a VOC reader, a YOLO trainer or a file system."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from fracqa.catalogue import rule
+from fracqa.checks.annotation_facts import instances, label, release_images
+from fracqa.inputs import COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
+from fracqa.model import Hit
+from fracqa.release import Release
+
+_SEPARATOR = re.compile(r"[/\\]")
+
+
+def folder_named(release: Release) -> dict[tuple[str, str], str]:
+    """(format, name) -> the image a COCO file_name or VGG filename names with a folder in front
+    of it (`images/Fractured/IMG0000019.jpg`), for the names whose last part is an image of
+    the release; ANN025 reports them and ANN006 leaves them to it."""
+    def compute():
+        known = release_images(release) | set(release.meta["image_id"].dropna())
+        entries = release.annotations.entries
+        named = entries[entries["format"].isin(["coco", "vgg"])]
+        found = {}
+        for fmt, name in named[["format", "image_id"]].itertuples(index=False):
+            if isinstance(name, str) and _SEPARATOR.search(name):
+                base = _SEPARATOR.split(name)[-1]
+                if base in known and ".." not in _SEPARATOR.split(name):
+                    found[(fmt, name)] = base
+        return found
+
+    return release.derived("folder-named", compute, uses=(COCO, VGG, CSV, IMAGE_FILES))
+
+
+@rule("ANN025", "file-name-with-folder", "annotations", "error",
+      "a COCO file_name or VGG filename carries a folder path",
+      needs=(COCO, VGG, CSV, IMAGE_FILES))  # fmt: skip
+def file_name_with_folder(release: Release) -> Iterator[Hit]:
+    """A COCO images entry's file_name or a VGG entry's filename names an image of the release
+    with a folder in front of it (`images/Fractured/IMG0000019.jpg`, `Fractured\\IMG0000019.jpg`)
+    where the release names the image alone. (A name whose last part is no image of the release,
+    such as `../../etc/passwd`, is ANN006's.)
+
+    Why: readers join file_name to the image folder they are given (detectron2, torchvision,
+    mmdetection: os.path.join(image_root, file_name)) and find no file, or a path with a
+    backslash on Linux; every join of the annotations with dataset.csv or the split by file name
+    misses the image, so its fracture is lost to those readers.
+    Fix: write the image's file name alone, as every other entry does.
+    """
+    entries = release.annotations.entries
+    named = folder_named(release)
+    for row in entries.itertuples(index=False):
+        base = named.get((row.format, row.image_id))
+        if base is not None:
+            what = "file_name" if row.format == "coco" else "filename"
+            yield Hit(f"{label(row.format)} {row.location} has the {what} {row.image_id!r}, a "
+                      f"path with a folder, where the release names the image alone ({base!r}): "
+                      f"a reader joining it to the image folder finds no file, and no join by "
+                      f"file name finds {base}'s entry", base, row.file, row.location,
+                      {"format": row.format, "written": row.image_id})  # fmt: skip
+
+
+@rule("ANN026", "coco-zero-id", "annotations", "warning",
+      "a COCO annotation or category has the id 0", needs=(COCO,))  # fmt: skip
+def coco_zero_id(release: Release) -> Iterator[Hit]:
+    """A COCO annotation has the id 0, or a category the id 0.
+
+    Why: pycocotools' COCOeval records each match by the matched annotation's id and reads 0 as
+    'no match': a detection of the fracture whose annotation has id 0 counts as a false
+    positive (and that fracture can be matched twice). torchvision's detection references and
+    many Mask R-CNN codes use label 0 for the background, so a category 0 trains every fracture
+    as background.
+    Fix: number annotations and categories from 1, as the COCO files of the COCO dataset do.
+    """
+    for row in instances(release, "coco").itertuples(index=False):
+        if row.extra.get("ann_id") == 0:
+            yield Hit(f"COCO annotation id 0 (on {row.image_id}): COCOeval reads a match with it "
+                      "as no match, so a correct detection of this fracture counts as a false "
+                      "positive", row.image_id, row.file, row.location, {"ann_id": 0})  # fmt: skip
+    for category in release.annotations.sources["coco"].classes:
+        if category["id"] == 0:
+            yield Hit(f"COCO category {category['name']!r} has the id 0, the label most "
+                      "detection code keeps for the background: trained with it, every fracture "
+                      "is background", None, category["file"], "categories",
+                      {"category": category})  # fmt: skip
+
+
+@rule("ANN027", "duplicate-entry", "annotations", "error",
+      "an image or a category is listed twice in one annotation file",
+      needs=(COCO, VGG))  # fmt: skip
+def duplicate_entry(release: Release) -> Iterator[Hit]:
+    """Two COCO images entries (with different ids) have the same file_name; two VGG entries
+    (under different keys) have the same filename; two COCO categories have the same id. (Two
+    images entries with the same id are ANN005's.)
+
+    Why: pycocotools indexes images by id, so one radiograph becomes two images with the
+    annotations split between them (and evaluated twice); a reader keyed by file name keeps
+    one entry and loses the other's instances. VIA shows one of two entries. With a category
+    listed twice, detectron2 numbers two classes and maps every annotation to the second.
+    Fix: merge the two entries into one (re-pointing annotations to the id kept); list each
+    category once.
+    """
+    entries = release.annotations.entries
+    coco = entries[entries["format"] == "coco"]
+    coco = coco.assign(coco_id=[e.get("coco_id") for e in coco["extra"]])
+    for (file, image_id), group in coco.groupby(["file", "image_id"], sort=True):
+        ids = list(dict.fromkeys(group["coco_id"]))
+        if len(ids) > 1:
+            yield Hit(f"COCO lists {image_id} {len(group)} times, as image ids "
+                      f"{', '.join(map(str, ids))}: pycocotools makes them {len(ids)} images and "
+                      "splits the image's annotations between them", image_id, file,
+                      group["location"].iloc[1], {"coco_ids": ids})  # fmt: skip
+    vgg = entries[entries["format"] == "vgg"]
+    for (file, image_id), group in vgg.groupby(["file", "image_id"], sort=True):
+        if len(group) > 1:
+            keys = list(group["location"])
+            yield Hit(f"VGG has {len(group)} entries for {image_id} ({', '.join(keys)}): VIA and "
+                      "readers keyed by file name keep one, and the other's regions are lost",
+                      image_id, file, keys[1], {"entries": keys})  # fmt: skip
+    categories: dict[tuple[str, int], list[str]] = {}
+    for category in release.annotations.sources["coco"].classes:
+        categories.setdefault((category["file"], category["id"]), []).append(category["name"])
+    for (file, category_id), names in sorted(categories.items()):
+        if len(names) > 1:
+            yield Hit(f"COCO lists category id {category_id} {len(names)} times ({names}): "
+                      f"detectron2 makes {len(names)} classes of it and maps every annotation "
+                      "to the last", None, file, "categories",
+                      {"category_id": category_id, "names": names})  # fmt: skip
+
+
+@rule("ANN028", "ignored-instance", "annotations", "error",
+      "an instance is marked crowd (COCO) or difficult (VOC), so readers ignore it",
+      needs=(COCO, VOC))  # fmt: skip
+def ignored_instance(release: Release) -> Iterator[Hit]:
+    """A COCO annotation has a true iscrowd (1, or anything truthy: `"0"` is a non-empty
+    string), or a VOC object has <difficult> other than 0. The release marks every fracture as
+    an ordinary instance (iscrowd 0, difficult 0).
+
+    Why: pycocotools' COCOeval treats a crowd annotation as a region to ignore, never as a
+    fracture to find, and detectron2 and torchvision drop crowd annotations from training;
+    the VOC devkit leaves difficult objects out of evaluation and most VOC training code
+    (py-faster-rcnn, mmdetection) out of training: the fracture is silently lost.
+    Fix: set iscrowd to 0 (and give the annotation a polygon) or difficult to 0.
+    """
+    for row in instances(release, "coco").itertuples(index=False):
+        crowd = row.extra.get("iscrowd")
+        if crowd:  # pycocotools' test: `'iscrowd' in gt and gt['iscrowd']`
+            yield Hit(f"COCO {row.location} (on {row.image_id}) has iscrowd={crowd!r}: COCOeval "
+                      "ignores it as a crowd region and detectron2 and torchvision drop it from "
+                      "training", row.image_id, row.file, row.location,
+                      {"iscrowd": crowd})  # fmt: skip
+    for row in instances(release, "voc").itertuples(index=False):
+        text = row.extra.get("difficult")
+        if text is None:
+            continue
+        value = text.strip()
+        try:
+            if int(value) == 0:
+                continue
+            what = "readers leave difficult objects out of evaluation and training"
+        except ValueError:
+            what = "not 0 or 1: the VOC devkit's int() fails on it"
+        yield Hit(f"{row.file} {row.location} has <difficult>{value}</difficult>: {what}",
+                  row.image_id, row.file, row.location, {"difficult": text})  # fmt: skip
+
+
+def _shape_key(row) -> tuple:
+    """What identifies an instance's shape within its format."""
+    if row.format == "yolo":
+        return ("yolo", row.extra.get("yolo_class"), *row.extra.get("normalised", ()))
+    rings = tuple(tuple(point) for ring in row.rings for point in ring) if row.rings else ()
+    return (row.x0, row.y0, row.x1, row.y1, rings)
+
+
+@rule("ANN029", "duplicate-instance", "annotations", "error",
+      "an image has the same instance twice in one format",
+      needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
+def duplicate_instance(release: Release) -> Iterator[Hit]:
+    """Two instances of one image in one format are identical: the same YOLO line, the same
+    VOC box, the same COCO box and polygon, the same VGG polygon.
+
+    Why: ultralytics removes repeated YOLO lines ('duplicate labels removed') and trains on one
+    instance where the other formats and fracture_count say two; in COCO, VOC and VGG the one
+    fracture counts twice, and evaluation expects two detections of it.
+    Fix: delete the copy, or, if the image has two fractures, outline the other one.
+    """
+    table = instances(release, readable=True)
+    if table.empty:
+        return
+    codes: dict[tuple, int] = {}
+    keyed = table.assign(shape=[codes.setdefault(_shape_key(row), len(codes))
+                                for row in table.itertuples(index=False)])  # fmt: skip
+    repeated = keyed[keyed.duplicated(["format", "image_id", "shape"], keep=False)]
+    for _, group in repeated.groupby(["format", "image_id", "shape"], sort=True, dropna=False):
+        first = group.iloc[0]
+        where = [str(location) for location in group["location"]]
+        yield Hit(f"{label(first['format'])} annotates {first['image_id']} {len(group)} times "
+                  f"with the same shape ({', '.join(where)}): ultralytics keeps one copy, the "
+                  "counts and the evaluation keep them all", first["image_id"],
+                  group["file"].iloc[-1], where[-1],
+                  {"format": first["format"], "locations": where})  # fmt: skip
+
+
+@rule("IMG015", "case-collision", "images", "error",
+      "two image files have names that differ only in case", needs=(IMAGE_FILES,))  # fmt: skip
+def case_collision(release: Release) -> Iterator[Hit]:
+    """Two files under images/ have paths that differ only in upper and lower case
+    (`IMG0000019.jpg` and `img0000019.jpg`, or `IMG0000019.JPG`).
+
+    Why: on a case-insensitive file system (Windows, macOS) the two are one file: unpacking
+    the release overwrites one radiograph with the other (or renames it), so two labelled
+    images become one, and which survives depends on the machine.
+    Fix: keep the file whose name is the image's id; remove or rename the other.
+    """
+    images = release.images
+    folded = images["file"].str.lower()
+    for _, group in images[folded.duplicated(keep=False)].groupby(folded, sort=True):
+        files = sorted(group["file"])
+        yield Hit(f"{' and '.join(files)} differ only in case: on Windows and macOS they are "
+                  "one file, and unpacking the release keeps only one of the radiographs",
+                  group["image_id"].iloc[-1], files[-1], details={"files": files})  # fmt: skip
+
+
+@rule("IMG016", "linked-image", "images", "error",
+      "an image file is a link to another file of the release", needs=(IMAGE_FILES,))  # fmt: skip
+def linked_image(release: Release) -> Iterator[Hit]:
+    """An image file is another file of the release under a second name: a symbolic link to
+    it, or a hard link (the same file on disk). (A link leading outside the release is
+    IMG014's.)
+
+    Why: two image ids, one radiograph: the release counts, labels and splits it twice, a model
+    can be trained and tested on the same pixels, and an archive or copy that does not keep
+    links turns it into two files or into one.
+    Fix: replace the link by the image it stands for (if it is a distinct radiograph), or
+    remove it with its labels.
+    """
+    images = release.images
+    linked = images[images["same_file_as"].notna()] if "same_file_as" in images else images[:0]
+    for image in linked.itertuples(index=False):
+        yield Hit(f"{image.file} is not a file of its own but a link to {image.same_file_as}: "
+                  "two image ids, one radiograph", image.image_id, image.file,
+                  details={"same_file_as": image.same_file_as})  # fmt: skip
+

@@ -1,0 +1,296 @@
+"""What a loader could repair silently is reported (CSV013-CSV016, SPL007-SPL009, ANN020-ANN024),
+and so is structure a reader trips over (ANN025-ANN029, IMG015-IMG016, LAY008-LAY009, ANN006 for
+every format); the harmless variants real exports produce raise nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures import defects
+from fixtures import defects_structure as plant
+from fixtures.defects_images import split_ids
+from tests.helpers import audit_rules, codes, findings_of, image_with
+
+COCO_FILE = "Annotations/COCO JSON/COCO_fracture_masks.json"
+VGG_FILE = "Annotations/VGG JSON/VGG_fracture_masks.json"
+
+
+def _one(root: Path) -> str:
+    return image_with(root, fractured=1, fracture_count=1)
+
+
+def _two(root: Path) -> str:
+    return image_with(root, fractured=1, fracture_count=2)
+
+
+def _negative(root: Path) -> str:
+    return image_with(root, fractured=0)
+
+
+def _then(planter, result):
+    """Run `planter`, then return `result` (what the finding names) instead of its own."""
+    def planted(root: Path):
+        planter(root)
+        return result
+
+    return planted
+
+
+# case -> (planter returning the image id or file the finding names, rule, severity)
+PLANTED = {
+    "image_id with a trailing space": (
+        lambda r: plant.csv_padded_image_id(r, _negative(r)), "CSV013", "error"),
+    "header name with a leading space": (plant.csv_padded_header, "CSV013", "error"),
+    "image_id with a trailing tab": (
+        lambda r: plant.csv_padded_image_id(r, _one(r), f"{_one(r)}\t"), "CSV013", "error"),
+    "image_id with a leading no-break space": (
+        lambda r: plant.csv_padded_image_id(r, _two(r), f"\u00a0{_two(r)}"), "CSV013", "error"),
+    "fracture_count written 2.0": (
+        lambda r: plant.csv_cell(r, _two(r), "fracture_count", "2.0"), "CSV014", "error"),
+    "fractured written ' 1'": (
+        lambda r: plant.csv_cell(r, _one(r), "fractured", " 1"), "CSV015", "warning"),
+    "fracture_count written 01": (
+        lambda r: plant.csv_cell(r, _one(r), "fracture_count", "01"), "CSV015", "warning"),
+    "a row of empty cells": (
+        lambda r: plant.csv_empty_row(r, _negative(r)), "CSV016", "error"),
+    "train id with a trailing space": (
+        lambda r: plant.split_padded_id(r, split_ids(r, "train")[0], "train"), "SPL007",
+        "error"),
+    "split header with a trailing space": (
+        lambda r: _then(lambda r: plant.split_padded_id(r, "image_id", "test"),
+                        "Utilities/Fracture Split/test.csv")(r), "SPL007", "error"),
+    "valid.csv with a byte-order mark": (lambda r: plant.split_with_bom(r, "valid"), "SPL008",
+                                         "warning"),
+    "test id followed by a second field": (
+        lambda r: plant.split_extra_field(r, split_ids(r, "test")[0], "test"), "SPL009",
+        "error"),
+    "COCO file with a byte-order mark": (plant.coco_with_bom, "ANN020", "error"),
+    "COCO area written NaN": (
+        lambda r: _then(lambda r: plant.coco_nan_area(r, _one(r)), COCO_FILE)(r), "ANN020",
+        "error"),
+    "VGG entry key written twice": (
+        lambda r: _then(lambda r: plant.vgg_repeated_entry_key(r, _one(r)), VGG_FILE)(r),
+        "ANN020", "error"),
+    "COCO bbox key written twice": (
+        lambda r: _then(lambda r: plant.coco_repeated_key(r, _one(r)), COCO_FILE)(r), "ANN020",
+        "error"),
+    "YOLO file with a byte-order mark": (lambda r: plant.yolo_with_bom(r, _one(r)), "ANN020",
+                                         "error"),
+    "VGG region written as a rect": (lambda r: plant.vgg_rect(r, _one(r)), "ANN021", "error"),
+    "COCO polygon replaced by an RLE mask": (lambda r: plant.coco_rle_mask(r, _one(r)),
+                                             "ANN021", "error"),
+    "VOC object with two bndbox": (lambda r: plant.voc_second_bndbox(r, _one(r)), "ANN021",
+                                   "error"),
+    "COCO bbox written as strings": (lambda r: plant.coco_bbox_as_strings(r, _one(r)), "ANN022",
+                                     "error"),
+    "VGG points written as strings": (lambda r: plant.vgg_points_as_strings(r, _one(r)),
+                                      "ANN022", "error"),
+    "VOC xmin written 12.0": (lambda r: plant.voc_decimal_corner(r, _one(r)), "ANN022", "error"),
+    "COCO width written 373.0": (lambda r: plant.coco_size_as_float(r, _one(r)), "ANN023",
+                                 "warning"),
+    "VOC name with spaces": (lambda r: plant.voc_padded_text(r, _one(r), "name"), "ANN024",
+                             "error"),
+    "VOC filename with spaces": (lambda r: plant.voc_padded_text(r, _negative(r), "filename"),
+                                 "ANN024", "error"),
+    "YOLO line of spaces between boxes": (lambda r: plant.yolo_line_of_spaces(r, _two(r)),
+                                          "ANN024", "error"),
+    "classes.txt with a blank first line": (plant.yolo_classes_blank_first_line, "ANN024",
+                                            "error"),
+    "COCO file_name with its folder": (lambda r: plant.coco_folder_in_file_name(r, _one(r)),
+                                       "ANN025", "error"),
+    "COCO annotation id 0": (lambda r: plant.coco_annotation_id_zero(r, _one(r)), "ANN026",
+                             "warning"),
+    "COCO image listed twice": (lambda r: plant.coco_second_image_entry(r, _two(r)), "ANN027",
+                                "error"),
+    "COCO category listed twice": (plant.coco_repeated_category, "ANN027", "error"),
+    "COCO iscrowd 1": (lambda r: plant.coco_crowd(r, _one(r)), "ANN028", "error"),
+    "COCO iscrowd '0' (a string)": (lambda r: plant.coco_crowd(r, _one(r), "0"), "ANN028",
+                                    "error"),
+    "VOC difficult 1": (lambda r: plant.voc_difficult(r, _one(r)), "ANN028", "error"),
+    "YOLO line written twice": (lambda r: plant.yolo_repeated_line(r, _one(r)), "ANN029",
+                                "error"),
+    "VOC file of an unknown image, not XML": (plant.voc_unreadable_for_unknown_image, "ANN006",
+                                              "error"),
+    "image beside its lower-case twin": (lambda r: plant.case_twin(r, _negative(r)), "IMG015",
+                                         "error"),
+    "image replaced by a symbolic link": (lambda r: plant.link_image(r, _negative(r)), "IMG016",
+                                          "error"),
+    "image replaced by a hard link": (lambda r: plant.link_image(r, _negative(r), hard=True),
+                                      "IMG016", "error"),
+    "images/Fractured spelled fractured": (
+        lambda r: plant.rename_part(r, Path("images/Fractured"), "fractured"), "LAY008",
+        "error"),
+    "train.csv spelled Train.csv": (
+        lambda r: plant.rename_part(r, Path("Utilities/Fracture Split/train.csv"), "Train.csv"),
+        "LAY008", "error"),
+    "YOLO file named .TXT": (lambda r: plant.yolo_suffix_upper_case(r, _negative(r)), "LAY008",
+                             "error"),
+    "COCO file named .JSON": (
+        lambda r: plant.rename_part(r, Path(COCO_FILE), "COCO_fracture_masks.JSON"), "LAY008",
+        "error"),
+    "a stray copy of dataset.csv": (plant.stray_root_file, "LAY009", "info"),
+    "a sub-folder of YOLO files": (
+        lambda r: _then(lambda r: (r / "Annotations/YOLO/old").mkdir(), "Annotations/YOLO/old/")(r),
+        "LAY009", "info"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy):
+    planter, code, severity = PLANTED[case]
+    named = planter(sample_copy)
+    result = audit_rules(sample_copy)
+    found = findings_of(result, code)
+    assert len(found) == 1, result.findings
+    assert found[0].severity.value == severity
+    linked = found[0].details.get("same_file_as", "")  # a hard link has no first name
+    assert named in (found[0].image_id, found[0].file, linked.rsplit("/")[-1]), found[0]
+    assert found[0].file, "a finding names the file to open"
+
+
+@pytest.mark.parametrize(("case", "alone"), [
+    ("image_id with a trailing space", {"CSV013"}),
+    ("header name with a leading space", {"CSV013"}),
+    ("fractured written ' 1'", {"CSV015"}),
+    ("a row of empty cells", {"CSV016"}),
+    ("train id with a trailing space", {"SPL007"}),
+    ("COCO file with a byte-order mark", {"ANN020"}),
+    ("VGG entry key written twice", {"ANN020"}),
+    ("COCO bbox key written twice", {"ANN020"}),
+    ("YOLO file with a byte-order mark", {"ANN020"}),
+    ("COCO bbox written as strings", {"ANN022"}),
+    ("VOC name with spaces", {"ANN024"}),
+    ("VOC filename with spaces", {"ANN024"}),
+    ("COCO iscrowd 1", {"ANN028"}),
+    ("VOC difficult 1", {"ANN028"}),
+    ("train.csv spelled Train.csv", {"LAY008"}),
+    ("YOLO file named .TXT", {"LAY008"}),
+    ("COCO file named .JSON", {"LAY008"}),
+])  # fmt: skip
+def test_what_fracqa_repaired_is_reported_once_and_not_again_as_its_consequences(case, alone,
+                                                                                 sample_copy):
+    """fracqa reads through the repair, so the rest of the release is still checked and the
+    defect is one finding, not also every finding a plain reader's misreading would cause."""
+    PLANTED[case][0](sample_copy)
+    assert codes(audit_rules(sample_copy)) == alone
+
+
+def test_a_padded_image_id_says_what_pandas_reads(sample_copy):
+    image_id = plant.csv_padded_image_id(sample_copy, _negative(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "CSV013")
+    assert repr(f"{image_id} ") in finding.message and "pandas.read_csv" in finding.message
+    assert finding.location.startswith("line ") and finding.details["written"] == f"{image_id} "
+
+
+def test_padded_numbers_are_one_finding_per_column_naming_every_line(sample_copy):
+    images = [image_with(sample_copy, fractured=0), _one(sample_copy), _two(sample_copy)]
+    for image_id in images:
+        plant.csv_cell(sample_copy, image_id, "hand", " " + defects.CsvText.read(sample_copy)
+                       .rows[defects.CsvText.read(sample_copy).row_index(image_id)][1])
+    [finding] = findings_of(audit_rules(sample_copy), "CSV015")
+    assert finding.details["column"] == "hand" and finding.details["count"] == 3
+    assert len(finding.details["lines"]) == 3 and finding.image_id is None
+
+
+def test_a_repeated_vgg_key_says_which_value_json_load_dropped(sample_copy):
+    image_id = _one(sample_copy)
+    plant.vgg_repeated_entry_key(sample_copy, image_id)
+    [finding] = findings_of(audit_rules(sample_copy), "ANN020")
+    assert image_id in finding.message and "twice" in finding.message
+    assert "keep the last" in finding.message and finding.location == "the top-level object"
+
+
+def test_a_repeated_coco_key_is_located_at_its_annotation(sample_copy):
+    plant.coco_repeated_key(sample_copy, _one(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "ANN020")
+    assert finding.location.startswith("annotations[") and "'bbox'" in finding.message
+
+
+def test_nan_is_located_on_its_line(sample_copy):
+    plant.coco_nan_area(sample_copy, _one(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "ANN020")
+    assert "NaN" in finding.message and finding.location == "line 1"
+
+
+def test_a_yolo_byte_order_mark_says_the_trainer_drops_the_file(sample_copy):
+    image_id = plant.yolo_with_bom(sample_copy, _one(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "ANN020")
+    assert finding.image_id == image_id and "\\ufeff0" in finding.message
+
+
+def test_a_folder_in_a_coco_file_name_is_ann025_not_an_unknown_image(sample_copy):
+    image_id = plant.coco_folder_in_file_name(sample_copy, _one(sample_copy))
+    result = audit_rules(sample_copy)
+    [finding] = findings_of(result, "ANN025")
+    assert finding.image_id == image_id
+    assert finding.details["written"] == f"images/Fractured/{image_id}"
+    assert not findings_of(result, "ANN006")
+
+
+def test_a_path_out_of_the_release_stays_an_unknown_image(sample_copy):
+    document = plant.read_coco(sample_copy)
+    plant.coco_image(document, _one(sample_copy))["file_name"] = "../../etc/passwd"
+    plant.write_coco(sample_copy, document)
+    result = audit_rules(sample_copy)
+    assert findings_of(result, "ANN006") and not findings_of(result, "ANN025")
+
+
+def test_unreadable_voc_file_of_an_unknown_image_is_an_unknown_image_too(sample_copy):
+    image_id = plant.voc_unreadable_for_unknown_image(sample_copy)
+    result = audit_rules(sample_copy)
+    assert [f.image_id for f in findings_of(result, "ANN006")] == [image_id]
+    assert [f.image_id for f in findings_of(result, "ANN001")] == [image_id]
+
+
+def test_a_duplicated_yolo_line_names_both_lines(sample_copy):
+    image_id = plant.yolo_repeated_line(sample_copy, _one(sample_copy))
+    [finding] = findings_of(audit_rules(sample_copy), "ANN029")
+    assert finding.image_id == image_id and finding.details["locations"] == ["line 1", "line 2"]
+
+
+@pytest.mark.parametrize("hard", [False, True], ids=["symbolic", "hard"])
+def test_a_linked_image_names_both_names_of_the_file(sample_copy, hard):
+    source = _negative(sample_copy)
+    linked = plant.link_image(sample_copy, source, hard=hard)
+    [finding] = findings_of(audit_rules(sample_copy), "IMG016")
+    names = {finding.image_id, finding.details["same_file_as"].rsplit("/")[-1]}
+    assert names == {source, linked}
+    if not hard:
+        assert finding.image_id == linked
+
+
+def test_a_label_file_with_an_upper_case_suffix_is_read_and_reported(sample_copy):
+    """fracqa reads it (so that its instances still count), a Linux trainer does not."""
+    image_id = plant.yolo_suffix_upper_case(sample_copy, _two(sample_copy))
+    result = audit_rules(sample_copy)
+    assert codes(result) == {"LAY008"}
+    [finding] = findings_of(result, "LAY008")
+    assert finding.image_id == image_id and finding.file.endswith(".TXT")
+
+
+def test_a_case_variant_folder_is_read_and_reported(sample_copy):
+    plant.rename_part(sample_copy, Path("images/Fractured"), "fractured")
+    result = audit_rules(sample_copy)
+    assert codes(result) == {"LAY008"}
+    assert "images/Fractured" in findings_of(result, "LAY008")[0].message
+
+
+def _harmless(root: Path) -> None:
+    """Every harmless variant at once: what real exports of the release write."""
+    defects.rewrite_csv_with_bom_crlf(root)
+    lines = (root / "dataset.csv").read_bytes().split(b"\r\n")
+    lines.insert(5, b"")  # a blank line, which pandas skips as fracqa does
+    defects.replace_file(root / "dataset.csv", b"\r\n".join(lines) + b"\r\n")
+    plant.vgg_regions_as_object(root)
+    plant.harmless_yolo_layout(root, _two(root))
+    plant.harmless_voc_declaration(root, _one(root))
+    plant.harmless_split_layout(root, "valid")
+    defects.rename_to_variant(root)  # Annotation/ and utilities/
+
+
+def test_harmless_variants_raise_nothing(sample_copy):
+    _harmless(sample_copy)
+    result = audit_rules(sample_copy)
+    assert result.findings == []
