@@ -222,7 +222,7 @@ def test_a_folder_holding_the_release_takes_the_reports(planted, capsys, monkeyp
 
 
 @pytest.mark.parametrize(("option", "typo", "meant"), [
-    ("--select", "CSV03", "CSV003"),
+    ("--select", "STA03", "STA003"),
     ("--select", "cvs", "CSV"),
     ("--ignore", "fracture-count-mismach", "fracture-count-mismatch"),
 ])  # fmt: skip
@@ -240,9 +240,9 @@ def test_a_rule_nothing_resembles_gets_no_guess(sample_root, capsys):
 
 def test_a_mistyped_rule_in_the_configuration_says_what_it_may_mean(planted, capsys, tmp_path):
     config = tmp_path / "fracqa.toml"
-    config.write_text('ignore = ["CSV03"]\n')
+    config.write_text('ignore = ["STA03"]\n')
     _, _, err = audit(capsys, str(planted), *FAST, "--config", str(config))
-    assert err == (f"fracqa: {config}: ignore 'CSV03' matches no rule; did you mean 'CSV003'? "
+    assert err == (f"fracqa: {config}: ignore 'STA03' matches no rule; did you mean 'STA003'? "
                    "(see `fracqa rules`)\n")  # fmt: skip
 
 
@@ -267,3 +267,9 @@ def test_explain_a_mistyped_rule(capsys):
 ])  # fmt: skip
 def test_a_mistyped_command_option_or_value_says_what_it_may_mean(capsys, args, said):
     assert said in usage_error(capsys, *args)
+
+
+def test_a_typo_close_to_several_rules_names_them_all():
+    from fracqa.catalogue import no_rule
+
+    assert "did you mean 'CSV003' or 'CSV013'?" in no_rule("CSV03")
