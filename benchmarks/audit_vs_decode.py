@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
 
 from benchmarks.heavy import heavy_replica
-from benchmarks.replica import full_replica, machine
+from benchmarks.replica import full_replica, machine, timed
 
 PLAIN_LOOP = """
 import sys
@@ -27,12 +25,6 @@ for path in sorted(Path(sys.argv[1], "images").rglob("*.jpg")):
     with Image.open(path) as image:
         image.load()
 """
-
-
-def timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
 
 
 def main() -> None:

@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
 
-from benchmarks.replica import full_replica, machine
+from benchmarks.replica import full_replica, machine, timed
 
 BUDGETS = {"--version": 0.5, "--help": 0.5, "rules": 0.5, "explain IMG011": 0.5,
            "audit ROOT --select CSV": 2.0}  # fmt: skip
-
-
-def timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
 
 
 def main() -> None:
