@@ -105,6 +105,7 @@ def audit(
     expect: str | Path | None = None,
     tolerances: Mapping[str, float] | None = None,
     progress: bool = False,
+    ocr: bool | None = None,
 ) -> AuditResult:
     """Audit the release at `root`, as `fracqa audit` does.
 
@@ -118,7 +119,7 @@ def audit(
     options = resolve_options(root, config=config, use_config=use_config, select=select,
                               ignore=ignore, severity=severity, fail_on=fail_on, waivers=waivers,
                               workers=workers, expect=expect, tolerances=tolerances,
-                              progress=progress)  # fmt: skip
+                              progress=progress, ocr=ocr)  # fmt: skip
     record, release = audit_with(root, options)
     return AuditResult(record, options.fail_on, release)
 
@@ -131,7 +132,8 @@ def diff(old: str | Path, new: str | Path, **options: Any) -> ReleaseDiff:
 
 def resolve_options(root: str | Path, *, config=None, use_config: bool = True, select=(),
                     ignore=(), severity=None, fail_on=None, waivers=None, workers=None,
-                    expect=None, tolerances=None, progress: bool = False) -> Options:  # fmt: skip
+                    expect=None, tolerances=None, progress: bool = False,
+                    ocr: bool | None = None) -> Options:  # fmt: skip
     """The effective options of an API call: the configuration file's, then the arguments'."""
     if fail_on is not None and fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -139,7 +141,7 @@ def resolve_options(root: str | Path, *, config=None, use_config: bool = True, s
                            select=list(select), ignore=list(ignore), fail_on=fail_on,
                            workers=workers, expect=Path(expect) if expect else None,
                            waivers=Path(waivers) if waivers else None,
-                           progress=progress)  # fmt: skip
+                           progress=progress, ocr=ocr)  # fmt: skip
     settings = options.settings
     if tolerances:
         unknown = set(tolerances) - set(Tolerances.__dataclass_fields__)

@@ -42,6 +42,9 @@ CHECK_MODULES = (
     "fracqa.checks.reader_structure",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
+    "fracqa.checks.privacy_metadata",
+    "fracqa.checks.privacy_text",
+    "fracqa.checks.privacy_ocr",
     "fracqa.checks.waivers",
 )
 
@@ -185,10 +188,12 @@ def select_rules(
     ignore: Sequence[str] = (),
     severity: Mapping[str, str] | None = None,
     waivers: bool = False,
+    ocr: bool = False,
 ) -> list[Rule]:
     """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry,
     each at the severity `severity` gives it (by code, prefix or name; the most specific entry
-    wins). The waiver rules run when `waivers` are in use, whatever `select` says.
+    wins). The waiver rules run when `waivers` are in use, whatever `select` says; the rules
+    that read burned-in text (inputs.IMAGE_TEXT) only with `ocr`.
 
     Entries are codes (`CSV004`), prefixes (`STA`, `CSV0`) or names (`image-id-format`).
     """
@@ -197,7 +202,8 @@ def select_rules(
     for selector in [*select, *ignore, *severity]:
         if not any(r.matches(selector) for r in rules):
             raise UnknownSelector(no_rule(selector))
-    chosen = [r for r in rules if r.family != "waivers"]
+    chosen = [r for r in rules
+              if r.family != "waivers" and (ocr or inputs.IMAGE_TEXT not in r.needs)]
     if select:
         chosen = [r for r in chosen if any(r.matches(s) for s in select)]
     if waivers:

@@ -181,6 +181,9 @@ def _run_options(command: argparse.ArgumentParser) -> None:
                          help="processes for the image scan (default: every core)")
     command.add_argument("--expect", type=Path, metavar="STATS.yaml",
                          help="the published figures to compare with (default: FracAtlas 2023)")
+    command.add_argument("--ocr", action="store_true", default=None,
+                         help="read the text burned into the images with Tesseract OCR (the "
+                              "rules PRV020 and PRV021; needs tesseract-ocr installed)")
 
 
 def _options(args: argparse.Namespace, root: Path) -> Options:
@@ -189,7 +192,7 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
     return load_options(root, args.config, not args.no_config, select=_split(args.select),
                         ignore=_split(args.ignore), fail_on=getattr(args, "fail_on", None),
                         workers=args.workers, expect=args.expect,
-                        waivers=getattr(args, "waivers", None),
+                        waivers=getattr(args, "waivers", None), ocr=args.ocr,
                         progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
 
 

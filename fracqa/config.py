@@ -19,6 +19,7 @@ class ScanSettings:
     workers: int | None = None  # None: every core
     pixel_limit: int = DEFAULT_PIXEL_LIMIT
     progress: bool = False
+    ocr: bool = False  # read burned-in text (Tesseract) where a rule needs it
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Settings:
     pixel_limit: int = DEFAULT_PIXEL_LIMIT
     expectations: Path = DEFAULT_EXPECTATIONS  # the published figures to compare with
     progress: bool = False  # a progress bar for the image scan, on a terminal
+    ocr: bool = False  # read the text burned into the images (Tesseract): the OCR rules run
 
     @property
     def scan(self) -> ScanSettings:
-        return ScanSettings(self.workers, self.pixel_limit, self.progress)
+        return ScanSettings(self.workers, self.pixel_limit, self.progress, self.ocr)

@@ -23,7 +23,7 @@ def named_images(findings: list[Finding]) -> list[str]:
     """Image ids the findings name, most severe first, duplicate-group members included."""
     ordered: dict[str, None] = {}
     for finding in sorted(findings, key=lambda f: f.severity.rank):
-        if finding.family not in ("images", "annotations", "splits", "csv"):
+        if finding.family not in ("images", "annotations", "splits", "csv", "privacy"):
             continue
         if finding.image_id:
             ordered.setdefault(finding.image_id)
@@ -41,6 +41,7 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
     labels = release.meta.dropna(subset=["image_id"]).drop_duplicates("image_id")
     labels = labels.set_index("image_id")
     splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
+    text_regions = _text_regions(findings)
     evidence = {}
     for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
         row = images.loc[image_id] if image_id in images.index else None
@@ -61,8 +62,22 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
             "zoom": zoom,
             "zoom_thumbnail": thumbnail(path, region=zoom) if previews and zoom else None,
             "instances": shapes,
+            "text_regions": text_regions.get(image_id, []),
         }
     return evidence
+
+
+def _text_regions(findings: list[Finding]) -> dict[str, list[dict]]:
+    """image_id -> the burned-in text regions the privacy findings give (box, masked text),
+    outlined on the report's thumbnail."""
+    found: dict[str, list[dict]] = {}
+    for finding in findings:
+        regions = finding.details.get("regions") if finding.family == "privacy" else None
+        if finding.image_id and isinstance(regions, list):
+            found.setdefault(finding.image_id, []).extend(
+                {"box": r["box"], "masked": r.get("masked")} for r in regions
+                if isinstance(r, dict) and isinstance(r.get("box"), list))  # fmt: skip
+    return found
 
 
 def _zoom(shapes: list[dict], width: int | None, height: int | None) -> list[float] | None:

@@ -15,6 +15,7 @@ CSV = "dataset.csv"  # the rows of dataset.csv, as read and typed
 IMAGE_FILES = "image files"  # the files under images/: names, folders, links; none opened
 IMAGE_HEADERS = "image headers"  # each image file's bytes, format, size, mode and header record
 IMAGE_SCAN = "image scan"  # each image decoded (draft mode): hashes and pixel statistics
+IMAGE_TEXT = "image text"  # text burned into the images, read by OCR (only with --ocr)
 COCO = "coco"
 VGG = "vgg"
 YOLO = "yolo"  # normalised boxes; in pixels only where IMAGE_HEADERS gives the image's size
@@ -24,13 +25,14 @@ FIGURES = "published figures"  # the expected figures, measured by Great Expecta
 WAIVERS = "waivers"  # the waivers file and what it accepted (the waiver rules only)
 
 ANNOTATION_FORMATS = (COCO, VGG, YOLO, VOC)
-ALL = (CSV, IMAGE_FILES, IMAGE_HEADERS, IMAGE_SCAN, *ANNOTATION_FORMATS, SPLITS, FIGURES,
-       WAIVERS)  # fmt: skip
+ALL = (CSV, IMAGE_FILES, IMAGE_HEADERS, IMAGE_SCAN, IMAGE_TEXT, *ANNOTATION_FORMATS, SPLITS,
+       FIGURES, WAIVERS)  # fmt: skip
 
 # What must be loaded for an input to be loaded.
 REQUIRES: dict[str, tuple[str, ...]] = {
     IMAGE_HEADERS: (IMAGE_FILES,),
     IMAGE_SCAN: (IMAGE_HEADERS,),
+    IMAGE_TEXT: (IMAGE_HEADERS,),
     FIGURES: (CSV, SPLITS),
 }
 

@@ -22,7 +22,8 @@ class Severity(StrEnum):
 
 
 # `waivers` holds fracqa's own rules about the waivers file an audit is given.
-FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "waivers")
+FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "privacy",
+            "waivers")  # fmt: skip
 PREFIX_OF_FAMILY = {
     "layout": "LAY",
     "csv": "CSV",
@@ -30,6 +31,7 @@ PREFIX_OF_FAMILY = {
     "annotations": "ANN",
     "splits": "SPL",
     "statistics": "STA",
+    "privacy": "PRV",
     "waivers": "WAV",
 }
 
@@ -43,6 +45,9 @@ class Hit:
     file: str | None = None
     location: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # (value, masked) pairs: identifying values the hit found, which no report may show; the
+    # runner replaces each one by its masked form in every finding (see fracqa.identifiers)
+    secrets: tuple[tuple[str, str], ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,8 @@ class AuditRecord:
     evidence_gathered: bool = False  # gathered only for the HTML report
     distributions: dict[str, dict] = field(default_factory=dict)  # for the report's charts
     waivers_file: str | None = None  # the waivers file the findings were checked against
+    # identifying value -> its masked form: what no report may show (never rendered itself)
+    redactions: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def open(self) -> list[Finding]:

@@ -8,6 +8,7 @@ fail-on = "error"                       # error | warning | never
 workers = 4                             # image-scan processes (default: every core)
 expect = "stats/fracatlas-2024.yaml"    # published figures (paths are relative to this file)
 waivers = "waivers.toml"                # accepted findings (see `fracqa baseline`)
+ocr = false                             # read burned-in text with Tesseract (PRV020, PRV021)
 
 [severity]                              # a rule's severity, by code, prefix or name
 IMG011 = "warning"
@@ -65,6 +66,7 @@ class Options:
             "fail-on": self.fail_on,
             "expect": str(self.settings.expectations),
             "pixel-limit": self.settings.pixel_limit,
+            "ocr": self.settings.ocr,
         }
         if self.settings.workers:
             table["workers"] = self.settings.workers
@@ -111,6 +113,7 @@ def load_options(
     expect: Path | None = None,
     waivers: Path | None = None,
     progress: bool = False,
+    ocr: bool | None = None,
 ) -> Options:
     """The options of a run: the configuration file's (`config`, else the one found beside
     `root` when `search`), then the command line's. A command-line selection replaces the
@@ -121,6 +124,7 @@ def load_options(
         options = read_config(source)
     settings = options.settings
     settings = replace(settings, progress=progress,
+                       ocr=ocr if ocr is not None else settings.ocr,
                        workers=workers if workers is not None else settings.workers,
                        expectations=Path(expect) if expect else settings.expectations)  # fmt: skip
     return replace(
@@ -159,6 +163,7 @@ def read_config(path: Path) -> Options:
             workers=values.get("workers"),
             pixel_limit=values.get("pixel-limit", DEFAULT_PIXEL_LIMIT),
             expectations=values.get("expect", DEFAULT_EXPECTATIONS),
+            ocr=values.get("ocr", False),
         ),
         source=path.resolve(),
     )
@@ -224,6 +229,12 @@ def _number(kind: type, low: float, high: float | None = None):
     return check
 
 
+def _boolean(path: Path, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise BadConfig(f"{path}: {key} must be true or false, not {value!r}")
+    return value
+
+
 def _path(path: Path, key: str, value: Any) -> Path:
     if not isinstance(value, str) or not value:
         raise BadConfig(f"{path}: {key} must be a file path")
@@ -238,6 +249,7 @@ _TOP_LEVEL: dict[str, Callable[[Path, str, Any], Any]] = {
     "expect": _path,
     "waivers": _path,
     "pixel-limit": _number(int, 1),
+    "ocr": _boolean,
 }
 
 _TOLERANCES = {

@@ -23,7 +23,13 @@ from fracqa.layout import Layout
 from fracqa.load.annotation_table import Annotations
 from fracqa.load.dataset_csv import DatasetCsv, read_dataset_csv, typed_meta
 from fracqa.load.expectations import Expectations
-from fracqa.load.images import FILE_COLUMNS, HEADER_COLUMNS, SCAN_COLUMNS, PendingImages
+from fracqa.load.images import (
+    FILE_COLUMNS,
+    HEADER_COLUMNS,
+    SCAN_COLUMNS,
+    TEXT_COLUMNS,
+    PendingImages,
+)
 from fracqa.load.splits import SplitTables, load_splits
 from fracqa.model import Hit, Rule
 from fracqa.workers import Workers
@@ -109,7 +115,7 @@ class RuleView:
     def images(self) -> pd.DataFrame:
         """The image table, with the columns of the image inputs the rule declares."""
         self._require(inputs.IMAGE_FILES)
-        depth = self._needs & {inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN}
+        depth = self._needs & {inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN, inputs.IMAGE_TEXT}
         return self._release.derived(("images", depth), lambda: self._images(depth))
 
     def _images(self, depth: frozenset[str]) -> pd.DataFrame:
@@ -118,6 +124,8 @@ class RuleView:
             columns += HEADER_COLUMNS
         if inputs.IMAGE_SCAN in depth:
             columns += SCAN_COLUMNS
+        if inputs.IMAGE_TEXT in depth:
+            columns += TEXT_COLUMNS
         table = self._release.images
         return table[[c for c in columns if c in table]]
 
@@ -183,7 +191,8 @@ def load_release(layout: Layout, settings: Settings | None = None,
             figures = workers.submit_alone(measure, expectations, frames)
         pending = None
         if inputs.IMAGE_FILES in needs:
-            pending = PendingImages(layout, settings.scan, workers, depth)
+            pending = PendingImages(layout, settings.scan, workers, depth,
+                                    ocr=inputs.IMAGE_TEXT in needs)  # fmt: skip
         # YOLO and VOC (a file per image) first, so that their chunks are read in the pool
         # while COCO and VGG are read here.
         loading = {fmt: load_format(layout, fmt, workers)

@@ -69,16 +69,23 @@ def audit_release(
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    rules = select_rules(select, ignore, severity, waivers=waivers is not None)
     settings = settings or Settings()
+    rules = select_rules(select, ignore, severity, waivers=waivers is not None,
+                         ocr=settings.ocr)  # fmt: skip
+    if settings.ocr:
+        from fracqa.load.burned_text import require_tesseract
+
+        require_tesseract()
     release_rules = [rule for rule in rules if rule.family != "waivers"]
     needs = needed_inputs(release_rules) | inputs.closure(load)
     expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None
     layout = locate(root)
     release = load_release(layout, settings, needs, expectations,
                            meanwhile=lambda: _import_checks(rules))  # fmt: skip
+    redactions: dict[str, str] = {}
     findings = [finding for rule in release_rules
-                for finding in _apply(rule, RuleView(release, rule))]  # fmt: skip
+                for finding in _apply(rule, RuleView(release, rule), redactions)]  # fmt: skip
+    findings = redact_findings(findings, redactions)
     if waivers is not None:
         waiving = apply_waivers(findings, waivers, release_rules)
         findings = waiving.findings + [
@@ -98,6 +105,7 @@ def audit_release(
         identity=release_identity(release),
         distributions=_distributions(release),
         waivers_file=str(waivers.path) if waivers is not None else None,
+        redactions=redactions,
     )
     if evidence:
         gather_evidence(result, release)
@@ -116,7 +124,8 @@ def gather_evidence(result: AuditRecord, release: Release) -> None:
     """Add to `result` what the HTML report shows beside its findings (thumbnails included)."""
     from fracqa import evidence
 
-    result.evidence = evidence.gather(release, result.findings)
+    gathered = evidence.gather(release, result.findings)
+    result.evidence = redact_evidence(gathered, result.redactions)
     result.evidence_gathered = True
 
 
@@ -126,9 +135,56 @@ def _distributions(release: Release) -> dict:
     return evidence.distributions(release)
 
 
-def _apply(rule: Rule, subject: RuleView | Waiving) -> list[Finding]:
+def redact_findings(findings: list[Finding], redactions: dict[str, str]) -> list[Finding]:
+    """The findings with every identifying value a privacy rule found replaced by its masked
+    form, whichever rule's finding shows it (a file name that holds a patient's name is named
+    by the image rules too)."""
+    if not redactions:
+        return findings
+    from dataclasses import replace
+
+    from fracqa.identifiers import redact
+
+    def scrub(value):
+        if isinstance(value, str):
+            return redact(value, redactions)
+        if isinstance(value, dict):
+            return {scrub(k): scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
+    return [replace(f, message=scrub(f.message), image_id=scrub(f.image_id), file=scrub(f.file),
+                    location=scrub(f.location), details=scrub(f.details))
+            for f in findings]  # fmt: skip
+
+
+def redact_evidence(gathered: dict[str, dict], redactions: dict[str, str]) -> dict[str, dict]:
+    """The evidence under redacted image ids, its texts redacted (thumbnails are pixels)."""
+    if not redactions:
+        return gathered
+    from fracqa.identifiers import redact
+
+    def scrub(value):
+        if isinstance(value, str):
+            return redact(value, redactions)
+        if isinstance(value, dict):
+            return {k: (v if k.endswith("thumbnail") else scrub(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        return value
+
+    return {redact(image_id, redactions): scrub(entry) for image_id, entry in gathered.items()}
+
+
+def _apply(rule: Rule, subject: RuleView | Waiving,
+           redactions: dict[str, str] | None = None) -> list[Finding]:  # fmt: skip
     try:
-        return [Finding.of(rule, hit) for hit in rule.check(subject)]
+        hits = list(rule.check(subject))
+        if redactions is not None:
+            for hit in hits:
+                redactions.update(hit.secrets)
+        return [Finding.of(rule, hit) for hit in hits]
     except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit
         hit = Hit(
             f"rule {rule.code} could not finish: {type(error).__name__}: {error}. "

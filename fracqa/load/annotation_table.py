@@ -43,6 +43,9 @@ class FormatSource:
     digests: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of what was read
     broken_files: set[str] = field(default_factory=set)  # release-wide files that failed to parse
     unreadable_images: set[str] = field(default_factory=set)  # images whose own file failed
+    # text the format's files hold beside geometry, for the privacy rules: dicts of file,
+    # location, field (where in the entry: `info.contributor`, `<owner>/<name>`), value, image_id
+    texts: list[dict[str, Any]] = field(default_factory=list)
 
     def problem(self, code: str, message: str, file: str, location: str | None = None,
                 image_id: str | None = None, **details) -> None:  # fmt: skip
@@ -67,6 +70,16 @@ class FormatSource:
         self.problems.extend(part.problems)
         self.unreadable_images |= part.unreadable_images
         self.digests.update(part.digests)
+        self.texts.extend(part.texts)
+
+    def add_texts(self, file: str, location: str | None, field_name: str, value: Any,
+                  image_id: str | None = None, skip: tuple[str, ...] = ()) -> None:  # fmt: skip
+        """Record every text (and every number of six digits or more) in `value`, a JSON
+        value, under `field_name` (`info.description`, `regions[0].region_attributes.note`),
+        leaving out the keys in `skip` at its top level."""
+        for name, text in text_leaves(value, field_name, skip):
+            self.texts.append({"file": file, "location": location, "field": name, "value": text,
+                               "image_id": image_id})  # fmt: skip
 
     def read(self, path, file: str) -> bytes:
         """The bytes of one of the format's files, its digest recorded for the report."""
@@ -123,6 +136,26 @@ class PendingSource:
             self._source.absorb(part.result())
         self._parts = []
         return self._source
+
+
+def text_leaves(value: Any, name: str, skip: tuple[str, ...] = (), depth: int = 0):
+    """(field, text) for every string in a JSON value, keys named in dotted form; a number
+    of six digits or more counts as text (a record number written as a number)."""
+    if depth > 8:
+        return
+    if isinstance(value, str):
+        if value.strip():
+            yield name, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if depth == 0 and key in skip:
+                continue
+            yield from text_leaves(item, f"{name}.{key}" if name else str(key), (), depth + 1)
+    elif isinstance(value, list):
+        for position, item in enumerate(value[:1000]):
+            yield from text_leaves(item, f"{name}[{position}]", (), depth + 1)
+    elif is_integer(value) and abs(value) >= 100_000:
+        yield name, str(value)
 
 
 def geometries(all_rings: list) -> list:

@@ -37,6 +37,7 @@ def _load_file(path: Path, file: str, source: FormatSource) -> None:
     if document is None:
         return
     tally = Tally()
+    _texts(document, file, source)
     images = _images(document["images"], file, source, tally)
     annotations = _annotations(document["annotations"], file, source, tally)
     categories = _categories(document["categories"], file, source, tally)
@@ -45,6 +46,27 @@ def _load_file(path: Path, file: str, source: FormatSource) -> None:
     for annotation in annotations:
         _add_annotation(annotation, names, file, source, tally)
     tally.report(source, file)
+
+
+_GEOMETRY = ("id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd",
+             "width", "height")  # fmt: skip
+
+
+def _texts(document: dict, file: str, source: FormatSource) -> None:
+    """The text of the document beside its geometry: info, licenses, each image's file name
+    and other keys, the categories, and what annotations hold beyond their geometry."""
+    for key, value in document.items():
+        if key in ("images", "annotations", "categories"):
+            continue
+        source.add_texts(file, key, key, value)
+    for section in ("images", "annotations", "categories"):
+        for position, entry in enumerate(document[section]):
+            image_id = entry.get("file_name") if section == "images" and isinstance(
+                entry, dict) else None  # fmt: skip
+            if isinstance(entry, dict):
+                source.add_texts(file, f"{section}[{position}]", f"{section}[{position}]", entry,
+                                 image_id if isinstance(image_id, str) else None,
+                                 skip=_GEOMETRY)  # fmt: skip
 
 
 def _index(images: list[dict], annotations: list[dict], categories: list[dict]) -> COCO:

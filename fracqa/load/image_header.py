@@ -24,7 +24,10 @@ Keys (absent where the format has no such thing):
 - `bit_depth`: bits per sample of any format (a JPEG's precision, a PNG's IHDR depth);
   `bands`: the bands of the mode Pillow opens it in;
 - `icc`: the embedded ICC profile's colour space, description and whether it is sRGB (or the
-  grey equivalent), which untagged images are taken to be.
+  grey equivalent), which untagged images are taken to be;
+- `metadata` and `embedded` (only when the file has any): every metadata field of every
+  container as [container, field, text], and every embedded image (EXIF thumbnail, frames after
+  the image's end) with its likeness to the image (see `image_metadata`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ import struct
 from typing import Any
 
 from PIL import ExifTags, Image
+
+from fracqa.load.image_metadata import metadata_record
 
 TEXT_LIMIT = 200  # characters of a text value kept; longer values are cut, with their length
 _SUBSAMPLING = {0: "4:4:4", 1: "4:2:2", 2: "4:2:0", 3: "4:1:1"}
@@ -69,6 +74,7 @@ def header_record(image: Image.Image, data: bytes) -> dict[str, Any]:
             record[name] = value
     record["bands"] = len(image.getbands())
     record["bit_depth"] = _bit_depth(image, data, record)
+    record.update(metadata_record(image, data))
     return record
 
 

@@ -47,6 +47,7 @@ HEADER_FIELDS = ("bytes", "format", "sha256", "width", "height", "mode", "refuse
                  "header_error", "header")  # fmt: skip
 DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *STAT_COLUMNS,
                  "lenient_missing", "lenient_level")  # fmt: skip
+TEXT_FIELDS = ("text_regions", "ocr_error")  # with `ocr`: see burned_text
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -57,10 +58,12 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def read_image(path: str, pixel_limit: int = DEFAULT_PIXEL_LIMIT, decode: bool = True) -> dict:
-    """What the audit knows of one image file (HEADER_FIELDS, and DECODE_FIELDS when
-    `decode`); never raises."""
-    found: dict[str, Any] = dict.fromkeys(HEADER_FIELDS + (DECODE_FIELDS if decode else ()))
+def read_image(path: str, pixel_limit: int = DEFAULT_PIXEL_LIMIT, decode: bool = True,
+               ocr: bool = False) -> dict:  # fmt: skip
+    """What the audit knows of one image file (HEADER_FIELDS, DECODE_FIELDS when `decode`,
+    TEXT_FIELDS when `ocr`); never raises."""
+    found: dict[str, Any] = dict.fromkeys(HEADER_FIELDS + (DECODE_FIELDS if decode else ())
+                                          + (TEXT_FIELDS if ocr else ()))  # fmt: skip
     found.update(refused=False, **({"decoded": False} if decode else {}))
     try:
         with open(path, "rb") as handle:
@@ -84,6 +87,10 @@ def read_image(path: str, pixel_limit: int = DEFAULT_PIXEL_LIMIT, decode: bool =
                 return found
             if decode:
                 _decode(image, found)
+        if ocr:
+            from fracqa.load.burned_text import read_text
+
+            found["text_regions"], found["ocr_error"] = read_text(data)
     except Exception as error:  # noqa: BLE001 - every decoder failure is a finding, not a crash
         reason = _reason(error, data)
         if found["header"] is None:

@@ -19,12 +19,13 @@ from fracqa import inputs
 from fracqa.config import ScanSettings
 from fracqa.layout import Layout
 from fracqa.load.files import inside
-from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, read_image
+from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, TEXT_FIELDS, read_image
 from fracqa.workers import Workers
 
 FILE_COLUMNS = ("image_id", "file", "folder", "outside_root", "same_file_as")
 HEADER_COLUMNS = HEADER_FIELDS
 SCAN_COLUMNS = DECODE_FIELDS
+TEXT_COLUMNS = TEXT_FIELDS
 
 
 class PendingImages:
@@ -32,7 +33,7 @@ class PendingImages:
     the image scan; None reads nothing) under way in the worker pool."""
 
     def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers,
-                 depth: str | None = inputs.IMAGE_SCAN):  # fmt: skip
+                 depth: str | None = inputs.IMAGE_SCAN, ocr: bool = False):  # fmt: skip
         self.rows = list(_listing(layout))
         _same_files(self.rows, layout)
         self.columns = list(FILE_COLUMNS)
@@ -42,8 +43,10 @@ class PendingImages:
             decode = depth == inputs.IMAGE_SCAN
             if decode:
                 _import_decoders()
-            self.columns += HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
-            tasks = [(str(row["path"]), settings.pixel_limit, decode) for row in self._readable]
+            self.columns += (HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
+                             + (TEXT_COLUMNS if ocr else ()))  # fmt: skip
+            tasks = [(str(row["path"]), settings.pixel_limit, decode, ocr)
+                     for row in self._readable]  # fmt: skip
             size = max(1, min(64, len(tasks) // (workers.count * 8)))
             self._chunks = [workers.submit(_read_chunk, tasks[i:i + size])
                             for i in range(0, len(tasks), size)]  # fmt: skip
@@ -88,7 +91,7 @@ def _import_decoders() -> None:
     import scipy.fftpack  # noqa: F401  (what imagehash.phash imports)
 
 
-def _read_chunk(tasks: list[tuple[str, int, bool]]) -> list[dict]:
+def _read_chunk(tasks: list[tuple[str, int, bool, bool]]) -> list[dict]:
     return [read_image(*task) for task in tasks]
 
 

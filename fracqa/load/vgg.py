@@ -60,6 +60,13 @@ def _load_entry(key: str, entry, file: str, source: FormatSource, tally: Tally) 
         source.problem("ANN002", f"VGG {location} has no filename", file, location)
         return
     image_id = entry["filename"]
+    regions = entry.get("regions")
+    regions = list(regions.values()) if isinstance(regions, dict) else regions
+    source.add_texts(file, location, "", {
+        "filename": image_id, "file_attributes": entry.get("file_attributes"),
+        **{f"regions[{n}].region_attributes": r.get("region_attributes")
+           for n, r in enumerate(regions if isinstance(regions, list) else [])
+           if isinstance(r, dict)}}, image_id)  # fmt: skip
     source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"))
     if "regions" not in entry:
         source.problem("ANN002", f"VGG {location} has no 'regions' (VIA writes an empty list for "

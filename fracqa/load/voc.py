@@ -57,6 +57,7 @@ def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> No
         image_id, file, None, width, height, filename.strip(),
         path=root.findtext("path") or "",  # as written: no rule reads it
     )  # fmt: skip
+    _texts(root, file, image_id, source)
     if filename != filename.strip() and filename.strip():
         _padded(source, file, image_id, "<filename>", filename)
     _repeated(root, ("filename", "size"), "the file", file, image_id, source)
@@ -65,6 +66,28 @@ def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> No
     for position, element in enumerate(root.findall("object"), start=1):
         texts.extend(_load_object(element, position, image_id, file, source))
     _non_integers(texts, file, image_id, source)
+
+
+_GEOMETRY = {"size", "bndbox", "segmented", "truncated", "difficult", "occluded", "pose"}
+
+
+def _texts(root: Element, file: str, image_id: str, source: FormatSource) -> None:
+    """The text of every element but the geometry and an object's class name: <folder>,
+    <filename>, <path>, <source>, <owner> and whatever else the file holds."""
+    def walk(element: Element, path: str) -> None:
+        for child in element:
+            if not isinstance(child.tag, str) or child.tag in _GEOMETRY:
+                continue
+            where = f"{path}/<{child.tag}>" if path else f"<{child.tag}>"
+            if path.endswith("<object>") and child.tag == "name":
+                continue
+            text = (child.text or "").strip()
+            if text:
+                source.texts.append({"file": file, "location": None, "field": where,
+                                     "value": text, "image_id": image_id})  # fmt: skip
+            walk(child, where)
+
+    walk(root, "")
 
 
 def _parse(data: bytes) -> Element:
