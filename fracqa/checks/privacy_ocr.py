@@ -24,13 +24,11 @@ def _regions(release: Release):
 
 
 def ordinary(text: str) -> bool:
-    """True for text a radiograph normally shows: side markers, view names, units, short
-    numbers (scales, counts) and stray marks of one or two characters."""
-    for word in _WORD.findall(text):
-        if word.lower() in NORMAL_WORDS or len(word) <= 2 or (word.isdigit() and len(word) <= 3):
-            continue
-        return False
-    return True
+    """True for text a radiograph normally shows: side markers, view names, units, numbers of
+    scales and counts, and fragments of three characters at most (what OCR makes of marks,
+    logos and scale labels); free text has a word of four characters or more."""
+    return not any(len(word) >= 4 and word.lower() not in NORMAL_WORDS and not word.isdigit()
+                   for word in _WORD.findall(text))  # fmt: skip
 
 
 @rule("PRV020", "identifier-burned-in", "privacy", "warning",
@@ -75,8 +73,9 @@ def burned_in_text(release: Release) -> Iterator[Hit]:
     """With `--ocr`: the text read in an image's pixels that holds no identifier PRV020 knows
     and is more than what radiographs normally show: one finding per image listing each line
     (its region, outlined on the HTML report's thumbnail, and its text masked). Side markers (L,
-    R), view names (AP, PA, LAT, OBL), units and short numbers of scale bars, and stray marks of
-    one or two characters are left out; logos without legible words give no text.
+    R), view names (AP, PA, LAT, OBL), units and numbers of scale bars, and fragments of three
+    characters at most (what OCR makes of marks and logos) are left out: a line is listed when
+    it holds a word of four characters or more.
 
     Why: free text burned into a radiograph (a department, a technologist's initials, a
     comment) is worth one look before publishing, even when no pattern calls it a name.
