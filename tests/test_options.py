@@ -15,6 +15,7 @@ from fixtures.defects_annotations import add_coco_annotation_to, shift_coco_bbox
 from fracqa.catalogue import all_rules, select_rules
 from fracqa.cli import main
 from fracqa.config import DEFAULT_EXPECTATIONS, Tolerances
+from fracqa.errors import Unusable
 from fracqa.options import find_config, load_options
 from tests.helpers import SAMPLE_EXPECTATIONS, image_with
 from tests.report_schema import read_report
@@ -279,8 +280,9 @@ def test_show_config_prints_toml_and_does_not_audit(tmp_path, capsys):
     assert comments and all(line.startswith("# ") for line in comments)
     assert shown["select"] == ["CSV"] and shown["ignore"] == ["CSV010", "CSV011"]
     assert shown["severity"] == {"IMG011": "warning"}
-    assert set(shown) == {"select", "ignore", "fail-on", "expect", "pixel-limit", "severity",
-                          "tolerances"}  # fmt: skip
+    assert set(shown) == {"select", "ignore", "fail-on", "expect", "pixel-limit", "ocr",
+                          "severity", "tolerances"}  # fmt: skip
+    assert shown["ocr"] is False
     assert any("workers" in line and "waivers" in line for line in comments)  # said unset
 
 
@@ -415,3 +417,13 @@ def test_a_bad_file_is_ignored_with_no_config(sample_copy, tmp_path):
     write(tmp_path / "fracqa.toml", 'colour = "red"\n')
     assert main(["audit", str(sample_copy), *EXPECT]) == 2
     assert main(["audit", str(sample_copy), *EXPECT, "--no-config"]) == 0
+
+
+def test_ocr_comes_from_the_file_and_the_command_line(tmp_path):
+    write(tmp_path / "fracqa.toml", "ocr = true\n")
+    assert load_options(tmp_path).settings.ocr is True
+    assert load_options(tmp_path, search=False, ocr=True).settings.ocr is True
+    assert load_options(tmp_path, search=False).settings.ocr is False
+    write(tmp_path / "fracqa.toml", 'ocr = "yes"\n')
+    with pytest.raises(Unusable, match="ocr must be true or false"):
+        load_options(tmp_path)

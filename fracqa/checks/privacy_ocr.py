@@ -25,10 +25,11 @@ def _regions(release: Release):
 
 def ordinary(text: str) -> bool:
     """True for text a radiograph normally shows: side markers, view names, units, numbers of
-    scales and counts, and fragments of three characters at most (what OCR makes of marks,
-    logos and scale labels); free text has a word of four characters or more."""
-    return not any(len(word) >= 4 and word.lower() not in NORMAL_WORDS and not word.isdigit()
-                   for word in _WORD.findall(text))  # fmt: skip
+    scales and counts, and short fragments (what OCR makes of marks, logos and scale labels
+    such as `5 cm` beside the bar's last tick): free text has a word of four letters or more
+    (not a marker or view name) in a line of six letters and digits or more."""
+    words = [w for w in _WORD.findall(text) if w.lower() not in NORMAL_WORDS]
+    return sum(map(len, words)) < 6 or not any(len(w) >= 4 and not w.isdigit() for w in words)
 
 
 @rule("PRV020", "identifier-burned-in", "privacy", "warning",
@@ -73,9 +74,10 @@ def burned_in_text(release: Release) -> Iterator[Hit]:
     """With `--ocr`: the text read in an image's pixels that holds no identifier PRV020 knows
     and is more than what radiographs normally show: one finding per image listing each line
     (its region, outlined on the HTML report's thumbnail, and its text masked). Side markers (L,
-    R), view names (AP, PA, LAT, OBL), units and numbers of scale bars, and fragments of three
-    characters at most (what OCR makes of marks and logos) are left out: a line is listed when
-    it holds a word of four characters or more.
+    R), view names (AP, PA, LAT, OBL), units and numbers of scale bars, and short fragments
+    (what OCR makes of marks, logos and a scale's label beside its ticks) are left out: a line
+    is listed when, markers and views aside, it holds six letters and digits or more, among
+    them a word of four letters or more.
 
     Why: free text burned into a radiograph (a department, a technologist's initials, a
     comment) is worth one look before publishing, even when no pattern calls it a name.

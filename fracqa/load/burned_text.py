@@ -1,14 +1,17 @@
 """Text burned into an image's pixels, read with Tesseract OCR (only with `--ocr`).
 
 Running Tesseract over every radiograph would take hours; almost every radiograph holds no
-text at all. So a cheap pre-filter looks first, on a reduced decode (JPEG draft mode: 1/2 or
-1/4 scale for the large radiographs, full size for the small ones): text is strokes of high
-contrast against their surroundings (the grey level differs from a local mean by more than
-CONTRAST), forming small components of character size, several of them side by side on one
-line. Only such lines of at least MIN_CHARACTERS components are cut out, enlarged to a height
-Tesseract reads well, stacked into one picture, and read in one Tesseract call per image; an
-image without candidate lines costs its decode and a few array operations. Side markers (L,
-R) and two-letter views (AP, PA) are one or two components and never reach Tesseract.
+text at all. So a cheap pre-filter looks first, on a reduced decode (JPEG draft mode, keeping
+at least WORK_SIDE pixels on the short side: 1/4 scale for the large radiographs, full size for
+the small ones): text is strokes of high contrast against their surroundings (the grey level
+differs from a local mean by more than CONTRAST), forming small components of character size,
+several of them side by side on one line. Only such lines of at least MIN_CHARACTERS
+components are cut out of the full-resolution image, scaled to a height Tesseract reads well,
+stacked into one picture, and read in one Tesseract call per image; an image without candidate
+lines costs its reduced decode and a few array operations. Text smaller than about 5 pixels
+of the reduced decode (20 pixels high on a 2304 x 2880 radiograph) is not looked for. Side
+markers (L, R) and two-letter views (AP, PA) are one or two components and never reach
+Tesseract.
 
 Each region found is {"box": [x0, y0, x1, y1] in the image's pixels, "text": the words read
 with confidence of at least MIN_CONFIDENCE, "confidence": their mean}.
@@ -30,8 +33,8 @@ CONTRAST = 48.0  # grey levels between a text stroke and its local mean
 MIN_CHARACTERS = 3  # components side by side that make a candidate line
 MIN_CONFIDENCE = 55.0  # Tesseract's word confidence (0-100) below which a word is dropped
 MAX_LINES = 16  # candidate lines read per image
-WORK_SIDE = 700  # the reduced decode keeps at least this many pixels on the short side
-LINE_HEIGHT = 40  # candidate lines are enlarged to about this height for Tesseract
+WORK_SIDE = 350  # the reduced decode keeps at least this many pixels on the short side
+LINE_HEIGHT = 40  # candidate lines are scaled to about this height for Tesseract
 
 
 class OcrUnavailable(Unusable):
@@ -61,17 +64,16 @@ def read_text(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
     lines = candidate_lines(grey)
     if not lines:
         return [], None
+    boxes = [[round(v * scale) for v in line] for line in lines]
     try:
-        read = _recognise(grey, lines)
+        if scale > 1:  # the lines are read at full resolution
+            with Image.open(io.BytesIO(data)) as image:
+                grey = np.asarray(image.convert("L"))
+        read = _recognise(grey, boxes)
     except Exception as error:  # noqa: BLE001
         return [], f"Tesseract failed ({type(error).__name__}: {str(error)[:80]})"
-    regions = []
-    for (x0, y0, x1, y1), (text, confidence) in zip(lines, read, strict=True):
-        if text:
-            regions.append({"box": [round(x0 * scale), round(y0 * scale), round(x1 * scale),
-                                    round(y1 * scale)],
-                            "text": text, "confidence": confidence})  # fmt: skip
-    return regions, None
+    return [{"box": box, "text": text, "confidence": confidence}
+            for box, (text, confidence) in zip(boxes, read, strict=True) if text], None
 
 
 def _work_image(data: bytes) -> tuple[np.ndarray, float]:
@@ -108,7 +110,7 @@ def candidate_lines(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
                 continue
             ys, xs = found
             h, w = ys.stop - ys.start, xs.stop - xs.start
-            if 6 <= h <= 90 and 1 <= w <= 1.6 * h + 4:
+            if 5 <= h <= 90 and 1 <= w <= 1.6 * h + 4:
                 boxes.append((xs.start, ys.start, xs.stop, ys.stop))
     if len(boxes) < MIN_CHARACTERS:
         return []
@@ -161,8 +163,8 @@ def _recognise(grey: np.ndarray, lines: list) -> list[tuple[str, float | None]]:
     crops, gap = [], 24
     for x0, y0, x1, y1 in lines:
         crop = Image.fromarray(grey[y0:y1, x0:x1])
-        factor = max(1.0, LINE_HEIGHT / max(1, y1 - y0))
-        if factor > 1.0:
+        factor = LINE_HEIGHT / max(1, y1 - y0)
+        if not 0.5 <= factor <= 1.0:
             crop = crop.resize((round(crop.width * factor), round(crop.height * factor)),
                                Image.Resampling.BICUBIC)  # fmt: skip
         values = np.asarray(crop)
