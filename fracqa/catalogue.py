@@ -34,6 +34,7 @@ CHECK_MODULES = (
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",
     "fracqa.checks.annotation_agreement",
+    "fracqa.checks.annotation_plausibility",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
     "fracqa.checks.waivers",
