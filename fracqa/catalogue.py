@@ -38,6 +38,7 @@ CHECK_MODULES = (
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",
     "fracqa.checks.annotation_agreement",
+    "fracqa.checks.annotation_plausibility",
     "fracqa.checks.plain_readers",
     "fracqa.checks.reader_structure",
     "fracqa.checks.splits",
