@@ -21,6 +21,8 @@ import numpy as np
 from PIL import Image
 
 from fracqa.config import DEFAULT_PIXEL_LIMIT
+from fracqa.load.image_hashes import FIELDS as VIEW_FIELDS
+from fracqa.load.image_hashes import view_hashes
 from fracqa.load.image_header import header_record
 from fracqa.load.pixel_stats import STAT_COLUMNS, pixel_stats
 
@@ -37,7 +39,7 @@ MAGIC = (
 )
 HEADER_FIELDS = ("bytes", "format", "sha256", "width", "height", "mode", "refused",
                  "header_error", "header")  # fmt: skip
-DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *STAT_COLUMNS)
+DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *VIEW_FIELDS, *STAT_COLUMNS)
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -99,9 +101,7 @@ def _decode(image: Image.Image, found: dict) -> None:
     found["pixel_hash"] = hashlib.sha256(
         f"{pixels.size}".encode() + pixels.tobytes()
     ).hexdigest()
-    import imagehash  # here: it costs the processes that never decode a third of a second
-
-    found["phash"] = str(imagehash.phash(pixels))
+    found.update(view_hashes(pixels, found["width"], found["height"]))  # phash, view_*: as stored
     found.update(pixel_stats(np.asarray(pixels)))
 
 
