@@ -40,8 +40,6 @@ class PendingImages:
         self._chunks = []
         if depth:
             decode = depth == inputs.IMAGE_SCAN
-            if decode:
-                _import_decoders()
             self.columns += HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
             tasks = [(str(row["path"]), settings.pixel_limit, decode) for row in self._readable]
             size = max(1, min(64, len(tasks) // (workers.count * 8)))
@@ -79,13 +77,6 @@ def image_table(layout: Layout, settings: ScanSettings | None = None,
     settings = settings or ScanSettings()
     with Workers(settings.workers) as workers:
         return PendingImages(layout, settings, workers, depth).table()
-
-
-def _import_decoders() -> None:
-    """Import what decoding needs here, before the pool forks its workers: each would import
-    it again otherwise (perceptual hashing pulls in scipy's FFT: a second per process)."""
-    import imagehash  # noqa: F401
-    import scipy.fftpack  # noqa: F401  (what imagehash.phash imports)
 
 
 def _read_chunk(tasks: list[tuple[str, int, bool]]) -> list[dict]:
