@@ -30,6 +30,7 @@ CHECK_MODULES = (
     "fracqa.checks.images",
     "fracqa.checks.image_integrity",
     "fracqa.checks.duplicates",
+    "fracqa.checks.reading",
     "fracqa.checks.annotation_structure",
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",

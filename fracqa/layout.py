@@ -1,7 +1,8 @@
 """Locate the parts of a release under its root, accepting the spellings real releases use.
 
-Nothing here opens a file: it only lists folders. What is missing, ambiguous or points outside
-the root is recorded for the layout rules to report.
+Nothing here opens a file: it only lists folders. What is missing, ambiguous, points outside
+the root or cannot be listed is recorded for the layout rules to report; a folder that cannot be
+listed is located as None, like a missing one (nothing in it can be audited).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class NotARelease(Unusable):
 class LayoutNote:
     """Something odd about where a part of the release sits."""
 
-    kind: str  # "ambiguous" | "outside-root"
+    kind: str  # "ambiguous" | "outside-root" | "unreadable"
     path: str  # relative to the root
     message: str
 
@@ -67,6 +68,21 @@ class Layout:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+    def note_unreadable(self, folder: Path, error: OSError) -> None:
+        """Note a folder of the release that exists but cannot be listed (LAY010)."""
+        name = self.relative(Path(folder))
+        if not any(n.kind == "unreadable" and n.path == name for n in self.notes):
+            self.notes.append(LayoutNote("unreadable", name, f"{name}/ cannot be read "
+                                         f"({error.strerror or error}): nothing in it is audited"))
+
+    def unreadable(self, part: str) -> bool:
+        """True when the part named `part` ("images/Fractured", "Annotations/YOLO", in any
+        accepted spelling), or a folder above it, exists but cannot be read: whether the part
+        is there cannot be told."""
+        wanted = _canonical(part)
+        folders = [_canonical(n.path) for n in self.notes if n.kind == "unreadable"]
+        return any(wanted[:len(folder)] == folder for folder in folders)
 
 
 def locate(root: Path | str) -> Layout:
@@ -121,11 +137,33 @@ def _looks_like_release(folder: Path) -> bool:
     return bool(names & {"dataset.csv", "images"})
 
 
-def _entries(folder: Path) -> list[Path]:
+def _entries(folder: Path, unreadable=None) -> list[Path]:
     try:
         return sorted(folder.iterdir())
-    except OSError:
+    except OSError as error:
+        if unreadable is not None:
+            unreadable(folder, error)
         return []
+
+
+def _listable(folder: Path, unreadable) -> bool:
+    """True when `folder` can be listed; else `unreadable(folder, error)`."""
+    try:
+        os.scandir(folder).close()
+    except OSError as error:
+        unreadable(folder, error)
+        return False
+    return True
+
+
+_SPELLINGS = {spelling: spellings[0]
+              for spellings in (_IMAGES, _FRACTURED, _NON_FRACTURED, _ANNOTATIONS, _UTILITIES,
+                                _SPLIT_FOLDER, *_FORMAT_FOLDERS.values())
+              for spelling in spellings}  # fmt: skip
+
+
+def _canonical(path: str) -> tuple[str, ...]:
+    return tuple(_SPELLINGS.get(name.lower(), name.lower()) for name in path.split("/"))
 
 
 class _Finder:
@@ -135,7 +173,9 @@ class _Finder:
         self.layout = layout
 
     def folder(self, parent: Path, spellings: tuple[str, ...]) -> Path | None:
-        return self._pick(parent, spellings, Path.is_dir)
+        """The folder, or None when it is missing or cannot be listed (then noted)."""
+        found = self._pick(parent, spellings, Path.is_dir)
+        return found if found is None or _listable(found, self.layout.note_unreadable) else None
 
     def file(self, parent: Path, spellings: tuple[str, ...]) -> Path | None:
         return self._pick(parent, spellings, Path.is_file)
@@ -143,7 +183,8 @@ class _Finder:
     def _pick(self, parent: Path, spellings: tuple[str, ...], kind) -> Path | None:
         rank = {s: i for i, s in enumerate(spellings)}
         found = sorted(
-            (c for c in _entries(parent) if c.name.lower() in rank and kind(c)),
+            (c for c in _entries(parent, self.layout.note_unreadable)
+             if c.name.lower() in rank and kind(c)),
             key=lambda c: (rank[c.name.lower()], c.name),
         )
         inside = [c for c in found if self._inside_root(c)]
