@@ -34,6 +34,7 @@ CHECK_MODULES = (
     "fracqa.checks.image_view",
     "fracqa.checks.image_content",
     "fracqa.checks.duplicates",
+    "fracqa.checks.reading",
     "fracqa.checks.annotation_structure",
     "fracqa.checks.annotation_counts",
     "fracqa.checks.annotation_geometry",

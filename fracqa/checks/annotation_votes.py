@@ -105,6 +105,8 @@ def instance_groups(release: Release) -> dict[str, list[Object]]:
 def _groups(release: Release) -> dict[str, list[Object]]:
     formats = [f for f in CHAIN if release.annotations.readable(f)]
     table = instances(release, boxed=True)
+    if table.empty:  # no format was read (an empty table may lack its columns)
+        return {}
     table = table[table["format"].isin(formats)]
     table = table[table["image_id"].map(lambda v: isinstance(v, str))]
     table = table[~table["image_id"].isin(resized_images(release).keys())]
