@@ -4,17 +4,20 @@ findings into an AuditRecord."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fracqa import __version__, inputs
 from fracqa.catalogue import function_of, select_rules
 from fracqa.config import Settings
+from fracqa.errors import where_it_failed
 from fracqa.layout import locate
 from fracqa.load.expectations import load_expectations
 from fracqa.load.identity import release_identity
-from fracqa.model import AuditRecord, Finding, Hit, Rule
+from fracqa.model import AuditRecord, Fault, Finding, Hit, Rule, Severity
 from fracqa.options import Options
 from fracqa.release import Release, RuleView, load_release
 from fracqa.waivers import Waivers, Waiving, apply_waivers, load_waivers
@@ -82,15 +85,16 @@ def audit_release(
     layout = locate(root)
     release = load_release(layout, settings, needs, expectations,
                            meanwhile=lambda: _import_checks(rules))  # fmt: skip
+    faults: list[Fault] = []
     redactions: dict[str, str] = {}
     findings = [finding for rule in release_rules
-                for finding in _apply(rule, RuleView(release, rule), redactions)]  # fmt: skip
+                for finding in _apply(rule, RuleView(release, rule), faults, redactions)]
     findings = redact_findings(findings, redactions)
     if waivers is not None:
         waiving = apply_waivers(findings, waivers, release_rules)
         findings = waiving.findings + [
             finding for rule in rules if rule.family == "waivers"
-            for finding in _apply(rule, waiving)
+            for finding in _apply(rule, waiving, faults)
         ]  # fmt: skip
     findings.sort(key=Finding.sort_key)
     result = AuditRecord(
@@ -105,6 +109,7 @@ def audit_release(
         identity=release_identity(release),
         distributions=_distributions(release),
         waivers_file=str(waivers.path) if waivers is not None else None,
+        faults=faults,
         redactions=redactions,
     )
     if evidence:
@@ -141,8 +146,6 @@ def redact_findings(findings: list[Finding], redactions: dict[str, str]) -> list
     by the image rules too)."""
     if not redactions:
         return findings
-    from dataclasses import replace
-
     from fracqa.identifiers import redact
 
     def scrub(value):
@@ -177,8 +180,11 @@ def redact_evidence(gathered: dict[str, dict], redactions: dict[str, str]) -> di
     return {redact(image_id, redactions): scrub(entry) for image_id, entry in gathered.items()}
 
 
-def _apply(rule: Rule, subject: RuleView | Waiving,
+def _apply(rule: Rule, subject: RuleView | Waiving, faults: list[Fault] | None = None,
            redactions: dict[str, str] | None = None) -> list[Finding]:  # fmt: skip
+    """The rule's findings. A rule that raises is a fault of fracqa (added to `faults`): its
+    one finding says so, as an error no waiver accepts, whatever the rule's own severity. The
+    identifying values its hits found are added to `redactions` (value -> masked form)."""
     try:
         hits = list(rule.check(subject))
         if redactions is not None:
@@ -186,9 +192,14 @@ def _apply(rule: Rule, subject: RuleView | Waiving,
                 redactions.update(hit.secrets)
         return [Finding.of(rule, hit) for hit in hits]
     except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit
+        where = where_it_failed(error)
         hit = Hit(
             f"rule {rule.code} could not finish: {type(error).__name__}: {error}. "
             "This is a bug in fracqa; the other rules ran.",
-            details={"exception": type(error).__name__},
-        )
-        return [Finding.of(rule, hit)]
+            details={"exception": type(error).__name__, "internal_error": True,
+                     "where": where},
+        )  # fmt: skip
+        if faults is not None:
+            faults.append(Fault(f"rule {rule.code} {rule.name}", f"{type(error).__name__}: "
+                                f"{error}", where, traceback.format_exc()))  # fmt: skip
+        return [Finding.of(replace(rule, severity=Severity.ERROR), hit)]
