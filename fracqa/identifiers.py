@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from dataclasses import dataclass
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -58,6 +59,14 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )  # fmt: skip
 RELEASE_ID = re.compile(r"IMG\d{7}")  # the release's own image ids: never a record number
+# What every pattern above needs somewhere in the text: a text without any of it (after the
+# release's ids are set aside) holds no identifier, and one search says so.
+_MAYBE = re.compile(r"\d\d|[@^]|\+\d|\b(?:patient|pt|(?:sur|first|last|given|family|patient|full)?"
+                    r"[\s_]?names?|dr|doctor|physician|"
+                    r"referring|radiologist|technologist|mr|mrs|ms|miss|dob|born|birth|mrn|pid|"
+                    r"record|accession|acc|case|ssn|nhs|study|hospital|clinic|infirmary|medical|"
+                    r"health|radiology|imaging|home|users|documents)\b|d\.o\.b")  # fmt: skip
+# (searched in the lower-cased text)
 # Words that are normal on a radiograph and never identify: side markers, views, units.
 NORMAL_WORDS = frozenset({
     "l", "r", "left", "right", "lt", "rt", "ap", "pa", "lat", "lateral", "obl", "oblique",
@@ -79,7 +88,9 @@ def find_identifiers(text: str) -> list[Found]:
     """The identifiers in `text`, without overlaps, in text order."""
     if not text:
         return []
-    scanned = RELEASE_ID.sub(lambda m: "#" * len(m[0]), text)
+    scanned = RELEASE_ID.sub(lambda m: "#" * len(m[0]), text) if "IMG" in text else text
+    if not _MAYBE.search(scanned.lower()):
+        return []
     taken: list[Found] = []
     for kind, pattern in PATTERNS:
         for match in pattern.finditer(scanned):
@@ -148,6 +159,7 @@ _TECHNICAL = ("tool", "software", "subjectlocation", "subjectarea", "gpsversion"
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=4096)
 def field_kind(name: str) -> str | None:
     """The kind of identifier a field holds by its name (`Artist` -> person name,
     `GPS.GPSLatitude` -> place), or None for a field that holds none by definition."""

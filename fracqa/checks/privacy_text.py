@@ -59,6 +59,8 @@ def identifier_in_file_name(release: Release) -> Iterator[Hit]:
             if path in seen:
                 continue
             seen.add(path)
+            if not identifying(None, part):
+                continue
             what = "the folder name" if depth < len(parts) - 1 else "the file name"
             found = _hit(f"images/{path}: ", what, part, None,
                          image.image_id if depth == len(parts) - 1 else None, image.file,
@@ -89,13 +91,13 @@ def identifier_in_dataset_csv(release: Release) -> Iterator[Hit]:
                      "header", column=str(column))  # fmt: skip
         if found:
             yield found
+    ids = rows["image_id"] if "image_id" in rows.columns else None
     for column in rows.columns:
         values = rows[column]
-        for line, value in values.items():
-            if not isinstance(value, str) or not value.strip() or value.isdigit() and len(
-                    value) < 6:  # fmt: skip
-                continue
-            image_id = rows.at[line, "image_id"] if "image_id" in rows.columns else None
+        holding = {value for value in values.dropna().unique()
+                   if isinstance(value, str) and identifying(str(column), value)}  # fmt: skip
+        for line, value in values[values.isin(holding)].items():
+            image_id = ids.at[line] if ids is not None else None
             found = _hit(f"{table.file}:{line}: ", f"column {column!r}", value, str(column),
                          image_id if isinstance(image_id, str) else None, table.file,
                          f"line {line}, column {column}", column=str(column),
@@ -129,6 +131,8 @@ def identifier_in_annotations(release: Release) -> Iterator[Hit]:
         for entry in source.texts:
             field = entry["field"]
             described = fmt == "coco" and field.startswith(("info", "licenses"))
+            if not identifying(None if described else field, entry["value"]):
+                continue
             where = f"{entry['location']} {field}" if entry.get("location") else field
             found = _hit(f"{entry['file']}: {FORMAT_NAMES[fmt]} ", where, entry["value"],
                          None if described else field, entry.get("image_id"), entry["file"],
@@ -151,7 +155,7 @@ def identifier_in_split_files(release: Release) -> Iterator[Hit]:
     """
     table = release.splits.table
     for row in table.itertuples(index=False):
-        if not isinstance(row.image_id, str):
+        if not isinstance(row.image_id, str) or not identifying(None, row.image_id):
             continue
         found = _hit(f"{row.file}:{row.line}: ", "the entry", row.image_id, None, None,
                      row.file, f"line {row.line}", split=row.split)  # fmt: skip
