@@ -172,14 +172,15 @@ def field_kind(name: str) -> str | None:
     return None
 
 
-def identifying(field: str | None, value: str) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=65536)
+def identifying(field: str | None, value: str) -> tuple[tuple[str, str, str], ...]:
     """What identifies in the `value` of a field: (kind, the identifying text, its mask) for
     the whole value when the field's name says it identifies (a date field only when its value
     is a date more precise than the year; a name field only when its value has letters), and
     for each identifier the text holds otherwise."""
     value = str(value).strip()
     if not value:
-        return []
+        return ()
     kind = field_kind(field) if field else None
     found = find_identifiers(value)
     if kind == "date":
@@ -187,6 +188,6 @@ def identifying(field: str | None, value: str) -> list[tuple[str, str, str]]:
     elif kind in ("person name", "owner name", "institution", "station name"):
         kind = kind if any(c.isalpha() for c in value) else None
     if kind is not None:
-        return [(kind, value, mask(value, kind))]
-    return [(f.kind, value[f.start:f.end].strip(), mask(value[f.start:f.end], f.kind))
-            for f in found]  # fmt: skip
+        return ((kind, value, mask(value, kind)),)
+    return tuple((f.kind, value[f.start:f.end].strip(), mask(value[f.start:f.end], f.kind))
+                 for f in found)  # fmt: skip

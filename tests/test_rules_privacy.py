@@ -194,7 +194,7 @@ def test_release_names_and_dates_are_not_identifiers():
     # COCO info describes the dataset: its release date is no patient date (PRV012 reads it
     # with patterns only), a capture date of an image entry is
     assert identifying(None, "2023/05/12")[0][0] == "date"
-    assert identifying("info.date_created", "2023") == []
+    assert identifying("info.date_created", "2023") == ()
 
 
 def test_mask_shows_kind_first_character_and_length_only():

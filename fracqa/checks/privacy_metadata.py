@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from fracqa.catalogue import rule
 from fracqa.identifiers import identifying, secrets_of
@@ -18,10 +19,25 @@ SAME_PICTURE = 0.6  # least correlation of an embedded image with the image's ow
 SHOWN = 40  # fields listed in the summary's message
 
 
-def _with_headers(release: Release):
-    images = release.images
-    keep = images["header"].map(lambda h: isinstance(h, dict)) & ~images["outside_root"]
-    return images[keep]
+class _Carrying(NamedTuple):
+    image_id: str
+    file: str
+    header: dict
+
+
+def _with_headers(release: Release) -> list[_Carrying]:
+    """The images whose header record holds metadata or embedded images (none, in a release
+    without metadata: the rules then cost one pass over the header column, shared)."""
+
+    def compute() -> list[_Carrying]:
+        images = release.images
+        return [_Carrying(image_id, file, header) for image_id, file, header, outside in
+                zip(images["image_id"], images["file"], images["header"], images["outside_root"],
+                    strict=True)
+                if isinstance(header, dict) and not outside
+                and ("metadata" in header or "embedded" in header)]  # fmt: skip
+
+    return release.derived("privacy: images with metadata", compute, uses=(IMAGE_HEADERS,))
 
 
 @rule("PRV001", "identifying-metadata", "privacy", "error",
@@ -53,7 +69,7 @@ def identifying_metadata(release: Release) -> Iterator[Hit]:
     IPTC, comments and application segments, e.g. `exiftool -all= FILE` or Pillow without
     `exif=`), then audit again; report the exposure as your data-protection rules require.
     """
-    for image in _with_headers(release).itertuples(index=False):
+    for image in _with_headers(release):
         for container, field, value in image.header.get("metadata") or ():
             found = identifying(field, value)
             if not found:
@@ -84,7 +100,7 @@ def embedded_other_picture(release: Release) -> Iterator[Hit]:
     Fix: re-save the image without its thumbnail and extra frames (strip EXIF IFD1 and
     everything after the end-of-image marker), and look at what the embedded picture showed.
     """
-    for image in _with_headers(release).itertuples(index=False):
+    for image in _with_headers(release):
         for entry in image.header.get("embedded") or ():
             similarity = entry.get("similarity")
             if "error" in entry:
@@ -111,7 +127,7 @@ def embedded_image(release: Release) -> Iterator[Hit]:
     not need it.
     Fix: re-save the image without its thumbnail and extra frames.
     """
-    for image in _with_headers(release).itertuples(index=False):
+    for image in _with_headers(release):
         for entry in image.header.get("embedded") or ():
             similarity = entry.get("similarity")
             if "error" in entry or similarity is None or similarity < SAME_PICTURE:
@@ -143,7 +159,7 @@ def metadata_summary(release: Release) -> Iterator[Hit]:
     """
     counts: Counter = Counter()
     carrying = 0
-    for image in _with_headers(release).itertuples(index=False):
+    for image in _with_headers(release):
         names = {f"{container} {field}" for container, field, _ in
                  image.header.get("metadata") or ()}  # fmt: skip
         names |= {entry["kind"] for entry in image.header.get("embedded") or ()}
