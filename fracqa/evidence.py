@@ -54,15 +54,17 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
         zoom = _zoom(shapes, width, height)
         previews = readable and position < MAX_THUMBNAILS
         path = release.layout.root / row["file"] if row is not None else None
+        hide = [region["box"] for region in text_regions.get(image_id, [])]
         evidence[image_id] = {
             "file": None if row is None else row["file"],
             "width": width,
             "height": height,
             "splits": splits.get(image_id, []),
             "labels": _labels(labels, image_id),
-            "thumbnail": thumbnail(path) if previews else None,
+            "thumbnail": thumbnail(path, hide=hide) if previews else None,
             "zoom": zoom,
-            "zoom_thumbnail": thumbnail(path, region=zoom) if previews and zoom else None,
+            "zoom_thumbnail": (thumbnail(path, region=zoom, hide=hide)
+                               if previews and zoom else None),  # fmt: skip
             "instances": shapes,
             "text_regions": text_regions.get(image_id, []),
         }
@@ -71,7 +73,7 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
 
 def _text_regions(findings: list[Finding]) -> dict[str, list[dict]]:
     """image_id -> the burned-in text regions the privacy findings give (box, masked text),
-    outlined on the report's thumbnail."""
+    blacked out and outlined on the report's thumbnails."""
     found: dict[str, list[dict]] = {}
     for finding in findings:
         regions = finding.details.get("regions") if finding.family == "privacy" else None

@@ -169,10 +169,29 @@ def test_every_report_hides_every_planted_value(sample_copy):
     if HAVE_TESSERACT:
         assert "PRV020" in codes
         assert 'class="text-region"' in texts["html"]
+        _assert_text_blacked_out(result, _large(sample_copy))
     for kind, text in texts.items():
         for secret in plant.SECRETS:
             assert secret not in text, (kind, secret)
             assert secret.replace("^", "%5E") not in text, (kind, secret)
+
+
+def _assert_text_blacked_out(result, image_id: str) -> None:
+    """The HTML report's thumbnail of an image with burned-in text is black where the text is."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    evidence = result.evidence[image_id]
+    data = base64.b64decode(evidence["thumbnail"].split(",", 1)[1])
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=float)
+    scale = pixels.shape[1] / evidence["width"]
+    assert evidence["text_regions"]
+    for region in evidence["text_regions"]:
+        x0, y0, x1, y1 = (round(v * scale) for v in region["box"])
+        assert pixels[y0:y1 + 1, x0:x1 + 1].max() < 40, region
 
 
 def test_the_summary_lists_fields_and_counts_not_values(sample_copy):

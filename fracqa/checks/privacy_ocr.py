@@ -40,7 +40,7 @@ def identifier_burned_in(release: Release) -> Iterator[Hit]:
     than the year, a labelled name such as `Name: ...` or `DOE^JOHN`, a telephone number, an
     e-mail address, a run of six or more digits, a DICOM UID or an institution's name), or the
     text of an image could not be read at all. The finding gives the region (in the image's
-    pixels, outlined on the HTML report's thumbnail) and the text masked.
+    pixels, outlined and blacked out on the HTML report's thumbnail) and the text masked.
 
     Why: the paper says every image was examined for identifiable information, yet modalities
     and PACS viewers burn the patient's name, birth date and ID into the pixels of secondary

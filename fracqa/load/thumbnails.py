@@ -6,19 +6,28 @@ import base64
 import io
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 THUMBNAIL_SIDE = 256
 
 
-def thumbnail(path: Path, side: int = THUMBNAIL_SIDE, region=None) -> str | None:
+def thumbnail(path: Path, side: int = THUMBNAIL_SIDE, region=None, hide=()) -> str | None:
     """The image (or its `region`, (x0, y0, x1, y1) in pixels) as a data: URI of a JPEG at most
-    `side` pixels wide and high, or None when it cannot be read."""
+    `side` pixels wide and high, or None when it cannot be read. The boxes in `hide` (in the
+    image's pixels: burned-in text a privacy rule found) are blacked out, so that the report
+    does not show what they hold."""
     try:
         with Image.open(path) as image:
+            full = image.size
             if image.format == "JPEG" and region is None:
                 image.draft("L", (side, side))
             preview = image.convert("L")
+            if hide:
+                scale_x, scale_y = preview.width / full[0], preview.height / full[1]
+                draw = ImageDraw.Draw(preview)
+                for x0, y0, x1, y1 in hide:
+                    draw.rectangle((int(x0 * scale_x), int(y0 * scale_y),
+                                    int(x1 * scale_x + 1), int(y1 * scale_y + 1)), fill=0)
             if region is not None:
                 preview = preview.crop(tuple(int(round(v)) for v in region))
             preview.thumbnail((side, side))
