@@ -74,7 +74,10 @@ def header_record(image: Image.Image, data: bytes) -> dict[str, Any]:
             record[name] = value
     record["bands"] = len(image.getbands())
     record["bit_depth"] = _bit_depth(image, data, record)
-    record.update(metadata_record(image, data))
+    try:
+        record.update(metadata_record(image, data))
+    except Exception:  # noqa: BLE001 - metadata this broken is read as none; the pixels still are
+        record["metadata"] = [["file", "metadata", "<unreadable>"]]
     return record
 
 
