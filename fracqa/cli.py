@@ -1,5 +1,5 @@
 """The `fracqa` command: audit a release, accept its current findings (baseline), compare two
-releases (diff), list the rules, explain one."""
+releases (diff), describe a release in Croissant (croissant), list the rules, explain one."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(audit)
     audit.add_argument("--waivers", type=Path, metavar="FILE",
                        help="accept the findings this file waives (see `fracqa baseline`)")
+    audit.add_argument("--croissant", type=Path, metavar="FILE",
+                       help="compare the release with this published Croissant description "
+                            "(see `fracqa croissant`): every file it names, with its SHA-256")
     audit.add_argument("--show-config", action="store_true",
                        help="print the effective configuration and exit")
     audit.add_argument("--fail-on", choices=FAIL_ON,
@@ -88,6 +91,23 @@ def _parser() -> argparse.ArgumentParser:
     accept.add_argument("-q", "--quiet", action="count", default=0,
                         help="print nothing but errors")
     accept.set_defaults(run=_baseline)
+
+    describe = commands.add_parser(
+        "croissant", help="write a Croissant description (JSON-LD) of a release")
+    _root(describe)
+    describe.add_argument("-o", "--output", type=Path, metavar="FILE", required=True,
+                          help="the description to write ('-': stdout); outside the release")
+    describe.add_argument("--config", type=Path, metavar="FILE",
+                          help="a fracqa.toml or pyproject.toml (default: the nearest one at or "
+                               "above the release); its [croissant-metadata] table sets the "
+                               "metadata written")
+    describe.add_argument("--no-config", action="store_true",
+                          help="use no configuration file: the data descriptor's metadata")
+    describe.add_argument("--workers", type=_positive, metavar="N",
+                          help="processes that read the images (default: every core)")
+    describe.add_argument("-q", "--quiet", action="count", default=0,
+                          help="print nothing but errors")
+    describe.set_defaults(run=_croissant, select=[], ignore=[], expect=None)
 
     compare = commands.add_parser("diff", help="what changed between two versions of a release")
     compare.add_argument("old", type=Path, metavar="OLD_ROOT", help="the earlier release")
@@ -190,6 +210,7 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
                         ignore=_split(args.ignore), fail_on=getattr(args, "fail_on", None),
                         workers=args.workers, expect=args.expect,
                         waivers=getattr(args, "waivers", None),
+                        croissant=getattr(args, "croissant", None),
                         progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
 
 
@@ -296,6 +317,21 @@ def _baseline(args: argparse.Namespace) -> int:
         print(f"{len(result.findings)} finding(s) of {result.root} waived in {args.output}"
               f"{f' ({kept} reason(s) kept)' if kept else ''}: write in each `reason` why it "
               f"is accepted, then audit with --waivers {args.output}")  # fmt: skip
+    return EXIT_OK
+
+
+def _croissant(args: argparse.Namespace) -> int:
+    from fracqa.croissant import write_description
+
+    if str(args.output) != "-":
+        _refuse_inside(args.output, args.root)
+    options = _options(args, args.root)
+    document, text = write_description(args.root, args.output, options)
+    _write(args.output, text.encode("utf-8"))
+    if not args.quiet and str(args.output) != "-":
+        files = next(r for r in document["recordSet"] if r["@id"] == "file_checksums")["data"]
+        print(f"wrote {args.output}: a Croissant 1.1 description of {len(files)} files of "
+              f"{args.root}, each with its SHA-256")  # fmt: skip
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fracqa import inputs
-from fracqa.columns import COLUMNS
+from fracqa.columns import COLUMNS, VIEWS
 from fracqa.errors import Unusable
 from fracqa.layout import FORMAT_FOLDER_NAME
 from fracqa.load.identity import file_digests, record_counts
@@ -35,7 +35,8 @@ CHECKSUMS = "file_checksums"  # the inline record set of every file's SHA-256
 COUNTS = "record_counts"  # the inline record set of each table's records
 
 # What `fracqa croissant` loads: the tables that hold every file's digest.
-NEEDS = inputs.closure({inputs.CSV, inputs.SPLITS, inputs.IMAGE_HEADERS, *inputs.ANNOTATION_FORMATS})
+NEEDS = inputs.closure({inputs.CSV, inputs.SPLITS, inputs.IMAGE_HEADERS,
+                        *inputs.ANNOTATION_FORMATS})
 
 # The JSON-LD context of Croissant 1.1 (the vocabulary mapping every Croissant file declares).
 CONTEXT: dict[str, Any] = {
@@ -336,8 +337,8 @@ def _labels(csv_file: str) -> dict:
     fields = []
     for column in COLUMNS:
         kind = "sc:Text" if column == "image_id" else "sc:Integer"
-        doc = _COLUMN_DOCS.get(column, f"1 when the image shows the {column} "
-                               f"{'view' if column in ('frontal', 'lateral', 'oblique') else 'region'}.")
+        kind_of_flag = "view" if column in VIEWS else "region"
+        doc = _COLUMN_DOCS.get(column, f"1 when the image shows the {column} {kind_of_flag}.")
         fields.append(_field("labels", column, kind, {"fileObject": {"@id": csv_file},
                                                       "extract": {"column": column}}, doc))
     return {"@type": "cr:RecordSet", "@id": "labels", "name": "labels",
@@ -473,3 +474,17 @@ def _counts(counts: Mapping[str, int]) -> dict:
                   _field(COUNTS, "records", "sc:Integer")],
         "data": [{f"{COUNTS}/file": file, f"{COUNTS}/records": n} for file, n in counts.items()],
     }  # fmt: skip
+
+
+def write_description(root: Path, output: Path, options) -> tuple[dict, str]:
+    """Load the release at `root` (the tables that hold every file's digest) and describe it,
+    for writing at `output` (stdout: paths relative to the current folder), with the metadata
+    of `options.croissant_metadata`."""
+    from fracqa.layout import locate
+    from fracqa.release import load_release
+
+    layout = locate(root)
+    release = load_release(layout, options.settings, NEEDS)
+    where = Path("croissant.json") if str(output) == "-" else Path(output)
+    document = describe(release, where, options.croissant_metadata)
+    return document, render(document)
