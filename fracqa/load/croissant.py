@@ -69,6 +69,8 @@ def load_description(path: Path, root: Path) -> Description:
         raise BadCroissant(f"--croissant {path} {error}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BadCroissant(f"--croissant {path} is not JSON: {error}") from None
+    except RecursionError:
+        raise BadCroissant(f"--croissant {path} is not usable JSON: nested too deeply") from None
     if not isinstance(document, dict) or not _is_croissant(document):
         raise BadCroissant(f"--croissant {path} is not a Croissant description (a JSON-LD "
                            f"sc:Dataset whose conformsTo names http://mlcommons.org/croissant/"
