@@ -30,6 +30,10 @@ def _image_id(path: str) -> str | None:
     return name.name if name.suffix.lower() in (".jpg", ".jpeg") else None
 
 
+def _records(count: int) -> str:
+    return f"{count} record{'' if count == 1 else 's'}"
+
+
 def _short(digest: str) -> str:
     return digest[:12]
 
@@ -93,8 +97,8 @@ def croissant_checksum_mismatch(release) -> Iterator[Hit]:
         published, now = description.records.get(path), counts.get(path)
         if published is not None and now is not None:
             details.update(records=now, described_records=published)
-            message += (f"; {now} records where the description has {published}"
-                        if now != published else f"; its {now} records are as many as described")
+            message += (f"; {_records(now)} where the description has {published}"
+                        if now != published else f"; its {_records(now)} are as many as described")
         yield Hit(message, _image_id(path), path, details=details)
 
 
