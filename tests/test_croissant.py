@@ -260,3 +260,13 @@ def test_the_full_replica_agrees_with_its_own_description(full_replica, tmp_path
     assert [hit for rule in rules for hit in rule.check(RuleView(release, rule))] == []
     # every image with its YOLO and VOC file, and the 7 release-wide files
     assert len(rules) == 3 and len(release.croissant.files) == 3 * 4083 + 7
+
+
+def test_diff_compares_two_versions_not_a_description(sample_root, tmp_path):
+    """`croissant = ...` in the configuration describes one version: `fracqa diff` ignores it."""
+    from fracqa.compare import diff_releases
+
+    options = load_options(sample_root, None, False, select=["CSV001"])
+    options = replace(options, settings=replace(SAMPLE_SETTINGS, croissant=tmp_path / "no.json"))
+    changes = diff_releases(sample_root, sample_root, options)
+    assert [r.code for r in changes.new.rules_run] == ["CSV001"]
