@@ -169,7 +169,7 @@ def test_the_description_is_croissant_1_1_with_every_checksum(described):
 
 
 def test_mlcroissant_validates_the_description_and_loads_its_records(described, no_network):
-    mlcroissant = pytest.importorskip("mlcroissant")
+    import mlcroissant  # a test dependency (pyproject [test])
     root, description = described
     dataset = mlcroissant.Dataset(jsonld=description)  # raises ValidationError on any error
     labels = list(dataset.records(record_set="labels"))
@@ -240,7 +240,7 @@ def test_the_croissant_rules_run_only_with_a_description(sample_root, tmp_path):
 def test_the_full_replica_agrees_with_its_own_description(full_replica, tmp_path, no_network):
     """The replica read once: its description validates (the JSON-LD, not the 4,083 images) and
     the CRO rules find nothing against it."""
-    mlcroissant = pytest.importorskip("mlcroissant")
+    import mlcroissant  # a test dependency (pyproject [test])
     output = tmp_path / "croissant.json"
     release = load_release(locate(full_replica), replace(SAMPLE_SETTINGS, workers=None), _needs())
     document = describe(release, output)
