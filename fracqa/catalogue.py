@@ -47,6 +47,7 @@ CHECK_MODULES = (
     "fracqa.checks.privacy_metadata",
     "fracqa.checks.privacy_text",
     "fracqa.checks.privacy_ocr",
+    "fracqa.checks.croissant",
     "fracqa.checks.waivers",
 )
 
@@ -190,12 +191,14 @@ def select_rules(
     ignore: Sequence[str] = (),
     severity: Mapping[str, str] | None = None,
     waivers: bool = False,
+    croissant: bool = False,
     ocr: bool = False,
 ) -> list[Rule]:
     """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry,
     each at the severity `severity` gives it (by code, prefix or name; the most specific entry
-    wins). The waiver rules run when `waivers` are in use, whatever `select` says; the rules
-    that read burned-in text (inputs.IMAGE_TEXT) only with `ocr`.
+    wins). The waiver rules run when `waivers` are in use, the croissant rules when a Croissant
+    description is given (`croissant`), whatever `select` says; the rules that read burned-in
+    text (inputs.IMAGE_TEXT) only with `ocr`.
 
     Entries are codes (`CSV004`), prefixes (`STA`, `CSV0`) or names (`image-id-format`).
     """
@@ -204,10 +207,12 @@ def select_rules(
     for selector in [*select, *ignore, *severity]:
         if not any(r.matches(selector) for r in rules):
             raise UnknownSelector(no_rule(selector))
-    chosen = [r for r in rules
-              if r.family != "waivers" and (ocr or inputs.IMAGE_TEXT not in r.needs)]
+    chosen = [r for r in rules if r.family not in ("waivers", "croissant")
+              and (ocr or inputs.IMAGE_TEXT not in r.needs)]  # fmt: skip
     if select:
         chosen = [r for r in chosen if any(r.matches(s) for s in select)]
+    if croissant:
+        chosen += [r for r in rules if r.family == "croissant"]
     if waivers:
         chosen += [r for r in rules if r.family == "waivers"]
     chosen = [r for r in chosen if not any(r.matches(s) for s in ignore)]

@@ -44,6 +44,7 @@ class Settings:
     expectations: Path = DEFAULT_EXPECTATIONS  # the published figures to compare with
     progress: bool = False  # a progress bar for the image scan, on a terminal
     ocr: bool = False  # read the text burned into the images (Tesseract): the OCR rules run
+    croissant: Path | None = None  # a published Croissant description to compare with
 
     @property
     def scan(self) -> ScanSettings:

@@ -21,9 +21,10 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+# `croissant` compares the release with a published Croissant description of it (--croissant);
 # `waivers` holds fracqa's own rules about the waivers file an audit is given.
 FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "privacy",
-            "waivers")  # fmt: skip
+            "croissant", "waivers")  # fmt: skip
 PREFIX_OF_FAMILY = {
     "layout": "LAY",
     "csv": "CSV",
@@ -32,6 +33,7 @@ PREFIX_OF_FAMILY = {
     "splits": "SPL",
     "statistics": "STA",
     "privacy": "PRV",
+    "croissant": "CRO",
     "waivers": "WAV",
 }
 

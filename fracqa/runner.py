@@ -74,6 +74,7 @@ def audit_release(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     settings = settings or Settings()
     rules = select_rules(select, ignore, severity, waivers=waivers is not None,
+                         croissant=settings.croissant is not None,
                          ocr=settings.ocr)  # fmt: skip
     if settings.ocr:
         from fracqa.load.burned_text import require_tesseract
