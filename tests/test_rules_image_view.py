@@ -91,7 +91,8 @@ PLANTED = {
                                  "warning"),
 }  # fmt: skip
 # what else a planted case may rightly raise about its image
-ALSO = {"16-bit PNG under a .jpg name": {"IMG005"}}
+# the MPO's second frame (the first one mirrored) is an embedded picture other than the image
+ALSO = {"16-bit PNG under a .jpg name": {"IMG005"}, "two-frame MPO": {"PRV002"}}
 
 
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))

@@ -199,7 +199,7 @@ def test_the_summary_lists_fields_and_counts_not_values(sample_copy):
     plant.exif_gps(sample_copy, first)
     plant.exif_gps(sample_copy, second)
     plant.comment(sample_copy, second)
-    [summary] = findings_of(audit_rules(sample_copy, ["PRV004"]), "PRV004")
+    [summary] = findings_of(audit_sample(sample_copy, ["PRV004"]), "PRV004")
     assert summary.details["images"] == 2
     assert summary.details["fields"]["EXIF GPS GPSLatitude"] == 2
     assert summary.details["fields"]["COM comment"] == 1
