@@ -279,7 +279,7 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
     return load_options(root, args.config, not args.no_config, select=_split(args.select),
                         ignore=_split(args.ignore), fail_on=getattr(args, "fail_on", None),
                         workers=args.workers, expect=args.expect,
-                        waivers=getattr(args, "waivers", None), ocr=args.ocr,
+                        waivers=getattr(args, "waivers", None), ocr=getattr(args, "ocr", None),
                         croissant=getattr(args, "croissant", None),
                         progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
 
