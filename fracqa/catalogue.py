@@ -42,6 +42,8 @@ CHECK_MODULES = (
     "fracqa.checks.reader_structure",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
+    "fracqa.checks.balance",
+    "fracqa.checks.shortcuts",
     "fracqa.checks.waivers",
 )
 
