@@ -99,17 +99,17 @@ def scan_attributes(table: pd.DataFrame) -> list[Attribute]:
 
 def defects(table: pd.DataFrame, header: dict[str, list] | None = None
             ) -> dict[str, np.ndarray]:  # fmt: skip
-    """Per kind of file defect, which images have it."""
+    """Per kind of file defect (as a phrase: "images that ..."), which images have it."""
     header = header or headers(table)
     orientation = [o not in (None, 1) for o in header["orientation"]]
     trailing = [bool(t) or e is False for t, e in zip(header["trailing_bytes"],
                                                       header["end_marker"], strict=True)]
     return {
-        "does not decode completely": decode_defect(table),
-        "a flat band along an edge": (pd.to_numeric(table["px_band"], errors="coerce")
+        "do not decode completely": decode_defect(table),
+        "have a flat band along an edge": (pd.to_numeric(table["px_band"], errors="coerce")
                                       .fillna(0) > 0).to_numpy(),  # fmt: skip
-        "an EXIF orientation other than 1": np.array(orientation, dtype=bool),
-        "bytes after the end of the JPEG, or no end marker": np.array(trailing, dtype=bool),
+        "carry an EXIF orientation other than 1": np.array(orientation, dtype=bool),
+        "lack the JPEG end marker or have bytes after it": np.array(trailing, dtype=bool),
     }
 
 
@@ -151,7 +151,8 @@ def shortcut_attributes(table: pd.DataFrame) -> list[Attribute]:
         categorical("file name pattern", [_pattern(f.rsplit("/", 1)[-1]) for f in table["file"]],
                     minimum=2),
     ]
-    found += [binary(name, present) for name, present in defects(table, header).items()]
+    found += [binary(f"images that {name}", present)
+              for name, present in defects(table, header).items()]  # fmt: skip
     return found
 
 

@@ -169,7 +169,7 @@ def label_shortcut(release: Release) -> Iterator[Hit]:
     found = analysis(release)
     if found is None:
         return
-    defects_one_class = {name for name, present in found.defects.items()
+    defects_one_class = {f"images that {name}" for name, present in found.defects.items()
                          if _one_class(present, found.label) is not None}  # fmt: skip
     for result in found.shortcuts:
         if strong(result) and result.attribute.name not in defects_one_class:
@@ -206,7 +206,11 @@ def defect_in_one_class(release: Release) -> Iterator[Hit]:
     if found is None:
         return
     label, total = found.label, len(found.label)
+    kinds: dict[bytes, list[str]] = {}  # defects of exactly the same images are one finding
     for name, present in found.defects.items():
+        kinds.setdefault(present.tobytes(), []).append(name)
+    for names in kinds.values():
+        present = found.defects[names[0]]
         held = _one_class(present, label)
         if held is None:
             continue
@@ -215,15 +219,16 @@ def defect_in_one_class(release: Release) -> Iterator[Hit]:
         if chance > LEVEL / len(found.defects):
             continue
         ids = sorted(found.table.loc[present, "image_id"])
-        yield Hit(f"all {count} images that have {name} are {CLASSES[held]} (a random labelling "
+        what = " and ".join(names)
+        yield Hit(f"all {count} images that {what} are {CLASSES[held]} (a random labelling "
                   f"puts them all in one class with probability {chance:.2g}): the defect is a "
                   f"shortcut to the label '{CLASSES[held]}'; {', '.join(ids[:5])}"
                   f"{' ...' if len(ids) > 5 else ''}",
-                  None, _csv_file(release), name,
-                  {"defect": name, "images": ids, "class": CLASSES[held], "count": count,
+                  None, _csv_file(release), what,
+                  {"defect": what, "images": ids, "class": CLASSES[held], "count": count,
                    "in_class": int((label == held).sum()), "total": total,
                    "probability": chance, "level": LEVEL / len(found.defects),
-                   "chart": {"kind": "bars", "title": f"{name}: images per class",
+                   "chart": {"kind": "bars", "title": f"images that {what}, per class",
                              "categories": list(CLASSES),
                              "series": {"with the defect": [
                                  float(((label == c) & present).sum()) for c in (0, 1)]}}})
