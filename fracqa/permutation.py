@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 SEED = 20231025  # fixed: the same release gives the same shuffles, hence the same findings
 PERMUTATIONS = 2000
@@ -99,6 +100,8 @@ def shuffles(groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED) ->
     largest = int(np.argmax(sizes))
     others = [g for g in range(len(sizes)) if g != largest and sizes[g]]
     drawn = int(sum(sizes[g] for g in others))
+    if n_items <= 2000:  # few items: permuting whole rows at once beats a call per row
+        return rng.permuted(np.tile(groups.astype(np.int8), (count, 1)), axis=1)
     out = np.full((count, n_items), largest, dtype=np.int8)
     if drawn == 0 or count == 0:
         return out
@@ -208,11 +211,6 @@ def _sums(groupings: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarr
     return out
 
 
-def _band(values: np.ndarray) -> tuple[float, float]:
-    low, high = np.percentile(values, BAND)
-    return float(low), float(high)
-
-
 def _categorical(attribute, obs, perm, sizes, n_items, names):
     """Chi-square over the categories x groups table; one cell per category and group."""
     totals = obs.sum(axis=0)  # per category (fixed by the shuffles)
@@ -221,20 +219,21 @@ def _categorical(attribute, obs, perm, sizes, n_items, names):
     chi_perm = (((perm - expected[None]) ** 2) / expected[None]).sum(axis=(1, 2))
     k = int((totals > 0).sum())
     v = float(np.sqrt(chi_obs / (n_items * max(1, min(k, len(names)) - 1))))
+    shown = list(attribute.shown if attribute.shown is not None else range(len(attribute.labels)))
+    chosen = perm[:, :, shown]  # shuffles x groups x shown categories
+    lows, highs = np.percentile(chosen, BAND, axis=0)
+    means, spreads = chosen.mean(axis=0), chosen.std(axis=0)
     cells = []
-    shown = attribute.shown if attribute.shown is not None else range(len(attribute.labels))
-    for c in shown:
+    for j, c in enumerate(shown):
         for g, group in enumerate(names):
-            values = perm[:, g, c]
-            low, high = _band(values)
-            spread = float(values.std()) or 1.0
+            low, high, count = float(lows[g, j]), float(highs[g, j]), obs[g, c]
+            size = sizes[g] or 1.0
             cells.append({"category": attribute.labels[c], "group": group,
-                          "observed": int(round(obs[g, c])), "size": int(sizes[g]),
-                          "share": float(obs[g, c] / sizes[g]) if sizes[g] else 0.0,
-                          "expected": float(expected[g, c]), "band": [low, high],
-                          "band_share": [low / sizes[g], high / sizes[g]] if sizes[g] else [0, 0],
-                          "z": float((obs[g, c] - values.mean()) / spread),
-                          "outside": bool(obs[g, c] < low or obs[g, c] > high)})  # fmt: skip
+                          "observed": int(round(count)), "size": int(sizes[g]),
+                          "share": float(count / size), "expected": float(expected[g, c]),
+                          "band": [low, high], "band_share": [low / size, high / size],
+                          "z": float((count - means[g, j]) / (spreads[g, j] or 1.0)),
+                          "outside": bool(count < low or count > high)})  # fmt: skip
     result = Result(attribute, chi_obs, 1.0, effect={"name": "Cramér's V", "value": v},
                     cells=cells)  # fmt: skip
     return chi_obs, chi_perm, result
@@ -254,13 +253,15 @@ def _numeric(attribute, obs, perm, sizes, n_items, names):
     else:
         effect = {"name": "epsilon-squared", "value": max(0.0, h_obs / (n - 1))}
     cells = []
+    all_means = perm[:, :, 1] / safe[None, :]
+    lows, highs = np.percentile(all_means, BAND, axis=0)
+    centres, spreads = all_means.mean(axis=0), all_means.std(axis=0)
     for g, group in enumerate(names):
-        means = perm[:, g, 1] / safe[g]
-        low, high = _band(means)
+        low, high = float(lows[g]), float(highs[g])
         mean = float(obs[g, 1] / safe[g])
-        spread = float(means.std()) or 1.0
+        spread = float(spreads[g]) or 1.0
         cells.append({"category": None, "group": group, "observed": mean, "size": int(sizes[g]),
-                      "band": [low, high], "z": float((mean - means.mean()) / spread),
+                      "band": [low, high], "z": float((mean - centres[g]) / spread),
                       "outside": bool(mean < low or mean > high)})  # fmt: skip
     return h_obs, h_perm, Result(attribute, h_obs, 1.0, effect=effect, cells=cells)
 
@@ -269,16 +270,16 @@ def categories(values: list, minimum: int = 10, other: str = "other",
                order: list | None = None) -> tuple[np.ndarray, tuple[str, ...]]:  # fmt: skip
     """Codes and labels of a list of category values; values held by fewer than `minimum`
     items are pooled into `other` (so that rare categories do not dilute the test)."""
-    texts = [str(v) for v in values]
-    found, inverse = np.unique(np.array(texts, dtype=object), return_inverse=True)
+    texts = pd.Series([str(v) for v in values], dtype=object)
+    inverse, found = pd.factorize(texts, sort=False)
     tally = np.bincount(inverse, minlength=len(found))
-    counts = dict(zip(found.tolist(), tally.tolist(), strict=True))
+    counts = dict(zip(list(found), tally.tolist(), strict=True))
     kept = [c for c in (order or sorted(counts, key=lambda c: (-counts[c], c)))
             if counts.get(c, 0) >= minimum]  # fmt: skip
     labels = list(kept)
     if any(counts[c] < minimum for c in counts):
         labels.append(other)
     index = {label: i for i, label in enumerate(labels)}
-    mapping = np.array([index.get(c, index.get(other, 0)) for c in found.tolist()],
+    mapping = np.array([index.get(c, index.get(other, 0)) for c in found],
                        dtype=np.int64)  # fmt: skip
     return mapping[inverse] if len(texts) else np.zeros(0, dtype=np.int64), tuple(labels)

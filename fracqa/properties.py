@@ -8,8 +8,6 @@ median of the others, so that they neither vanish nor stand out.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -17,24 +15,28 @@ from fracqa.columns import REGIONS, VIEWS
 from fracqa.permutation import Attribute, categories
 
 CLINICAL = (*REGIONS, "mixed", "hardware", "multiscan", *VIEWS)
-DIGITS = re.compile(r"\d")
 
 
 def image_table(meta: pd.DataFrame, images: pd.DataFrame,
                 splits: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
-    """dataset.csv joined with the scanned images (and the split each image is first listed
-    in), one row per image id, sorted by id."""
+    """dataset.csv joined with the scanned images (and, given `splits`, the split each image
+    is first listed in), one row per image id, sorted by id."""
     labels = meta.dropna(subset=["image_id"]).drop_duplicates("image_id")
     scanned = images[images["folder"].isin(["fractured", "non_fractured"])
                      & ~images["outside_root"].astype(bool)]  # fmt: skip
     scanned = scanned.drop_duplicates("image_id")
     table = labels.merge(scanned, on="image_id", how="inner", suffixes=("", "_file"))
     if splits is not None:
-        first = splits.drop_duplicates("image_id")[["image_id", "split"]]
-        table = table.merge(first, on="image_id", how="left")
+        table = with_splits(table, splits)
     table["number"] = pd.to_numeric(table["image_id"].str.extract(r"(\d+)", expand=False),
                                     errors="coerce")  # fmt: skip
     return table.sort_values("image_id").reset_index(drop=True)
+
+
+def with_splits(table: pd.DataFrame, splits: pd.DataFrame) -> pd.DataFrame:
+    """`table` with the split each image is first listed in (NaN for none)."""
+    first = splits.drop_duplicates("image_id")[["image_id", "split"]]
+    return table.drop(columns=["split"], errors="ignore").merge(first, on="image_id", how="left")
 
 
 HEADER_KEYS = ("quantization", "info", "bit_depth", "subsampling", "progressive", "exif",
@@ -43,10 +45,8 @@ HEADER_KEYS = ("quantization", "info", "bit_depth", "subsampling", "progressive"
 
 def headers(table: pd.DataFrame) -> dict[str, list]:
     """The header record's keys the properties use, one list per key (one pass over them)."""
-    rows = [tuple(h.get(k) for k in HEADER_KEYS) if isinstance(h, dict)
-            else (None,) * len(HEADER_KEYS) for h in table["header"]]  # fmt: skip
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(HEADER_KEYS)
-    return {key: list(column) for key, column in zip(HEADER_KEYS, columns, strict=True)}
+    records = [h if isinstance(h, dict) else {} for h in table["header"]]
+    return {key: [record.get(key) for record in records] for key in HEADER_KEYS}
 
 
 def flag(table: pd.DataFrame, column: str) -> np.ndarray:
@@ -66,13 +66,19 @@ def numeric(name: str, values, unit: str = "") -> Attribute:
 
 
 def categorical(name: str, values, minimum: int = 10) -> Attribute:
-    codes, labels = categories([("none" if v is None or v != v else v) for v in values], minimum)
+    series = pd.Series(list(values), dtype=object)
+    codes, labels = categories(series.where(series.notna(), "none").tolist(), minimum)
     return Attribute(name, codes=codes, labels=labels)
 
 
 def sizes(table: pd.DataFrame) -> list[str]:
-    return [f"{int(w)}x{int(h)}" if pd.notna(w) and pd.notna(h) else "unknown"
-            for w, h in zip(table["width"], table["height"], strict=True)]  # fmt: skip
+    """Each image's size as "WIDTHxHEIGHT" ("unknown" where the header gave none)."""
+    width = pd.to_numeric(table["width"], errors="coerce")
+    height = pd.to_numeric(table["height"], errors="coerce")
+    known = (width.notna() & height.notna()).to_numpy()
+    text = (width.fillna(0).astype(np.int64).astype(str) + "x"
+            + height.fillna(0).astype(np.int64).astype(str)).to_numpy(dtype=object)  # fmt: skip
+    return np.where(known, text, "unknown").tolist()
 
 
 def decode_defect(table: pd.DataFrame) -> np.ndarray:
@@ -113,8 +119,11 @@ def defects(table: pd.DataFrame, header: dict[str, list] | None = None
     }
 
 
+NINES = str.maketrans("0123456789", "9999999999")
+
+
 def _pattern(name: str) -> str:
-    return DIGITS.sub("9", name)
+    return name.translate(NINES)
 
 
 def shortcut_attributes(table: pd.DataFrame) -> list[Attribute]:
@@ -148,8 +157,9 @@ def shortcut_attributes(table: pd.DataFrame) -> list[Attribute]:
                                     for markers in header["markers"]]),  # fmt: skip
         *[numeric(f"pixel statistic {c}", table[c]) for c in
           ("px_mean", "px_std", "px_p01", "px_p99", "px_entropy")],
-        categorical("file name pattern", [_pattern(f.rsplit("/", 1)[-1]) for f in table["file"]],
-                    minimum=2),
+        categorical("file name pattern",
+                    [_pattern(f.rsplit("/", 1)[-1]) for f in table["file"].astype(str).tolist()],
+                    minimum=2),  # fmt: skip
     ]
     found += [binary(f"images that {name}", present)
               for name, present in defects(table, header).items()]  # fmt: skip

@@ -29,7 +29,13 @@ from fracqa.permutation import (
     compare_groups,
     shuffles,
 )
-from fracqa.properties import csv_attributes, image_table, scan_attributes, sizes
+from fracqa.properties import (
+    csv_attributes,
+    image_table,
+    scan_attributes,
+    sizes,
+    with_splits,
+)
 from fracqa.release import Release
 
 MINIMUM_ITEMS = 20  # fewer images in the split than this: nothing to test
@@ -54,9 +60,23 @@ def analysis(release: Release) -> SplitAnalysis | None:
                            uses=(CSV, IMAGE_SCAN, SPLITS))  # fmt: skip
 
 
+def properties_table(release: Release) -> pd.DataFrame:
+    """dataset.csv and the image scan, one row per image (shared by STA005-STA010)."""
+    return release.derived("image-properties",
+                           lambda: image_table(release.meta, release.images),
+                           uses=(CSV, IMAGE_SCAN))  # fmt: skip
+
+
+def joined(release: Release) -> pd.DataFrame:
+    """The properties table with the split of each image."""
+    return release.derived("image-properties-splits",
+                           lambda: with_splits(properties_table(release), release.splits.table),
+                           uses=(CSV, IMAGE_SCAN, SPLITS))  # fmt: skip
+
+
 def analyse(release: Release) -> SplitAnalysis | None:
     """The shuffles' verdict on every attribute of the split's images, and on their order."""
-    table = image_table(release.meta, release.images, release.splits.table)
+    table = joined(release)
     table = table[table["split"].isin(SPLIT_NAMES)].reset_index(drop=True)
     names = tuple(s for s in SPLIT_NAMES if (table["split"] == s).any())
     if len(names) < 2 or len(table) < MINIMUM_ITEMS:
@@ -243,15 +263,17 @@ def split_order(release: Release) -> Iterator[Hit]:
 
 
 def _study_keys(table: pd.DataFrame) -> np.ndarray:
-    """What two views of one study share: the region flags, hardware and the image size (in
-    either orientation)."""
-    width = pd.to_numeric(table["width"], errors="coerce").fillna(-1).astype(int)
-    height = pd.to_numeric(table["height"], errors="coerce").fillna(-1).astype(int)
-    columns = [pd.to_numeric(table[c], errors="coerce").fillna(-1).astype(int)
-               for c in ("hand", "leg", "hip", "shoulder", "hardware")]  # fmt: skip
-    keys = pd.Series(list(zip(*columns, np.minimum(width, height), np.maximum(width, height),
-                              strict=True)))  # fmt: skip
-    return pd.factorize(keys)[0]
+    """What two views of one study share, as one integer per image: the region flags,
+    hardware and the image size (in either orientation)."""
+    def column(name: str) -> np.ndarray:
+        return pd.to_numeric(table[name], errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+
+    width, height = column("width"), column("height")
+    key = np.zeros(len(table), dtype=np.int64)
+    for name in ("hand", "leg", "hip", "shoulder", "hardware"):
+        key = key * 3 + (column(name) + 1)  # -1 (missing), 0, 1
+    small, large = np.minimum(width, height) + 1, np.maximum(width, height) + 1
+    return (key << 34) + (np.clip(small, 0, 1 << 17) << 17) + np.clip(large, 0, (1 << 17) - 1)
 
 
 def _neighbours(numbers: np.ndarray) -> np.ndarray:
@@ -271,7 +293,7 @@ def study_evidence(release: Release) -> dict | None:
 
 
 def _study_evidence(release: Release) -> dict | None:
-    table = image_table(release.meta, release.images, release.splits.table)
+    table = joined(release)
     table = table[table["number"].notna()].sort_values("number").reset_index(drop=True)
     if len(table) < MINIMUM_ITEMS or not table["split"].isin(SPLIT_NAMES).any():
         return None
@@ -282,8 +304,8 @@ def _study_evidence(release: Release) -> dict | None:
     keys = _study_keys(table)
     alike = keys[pairs[:, 0]] == keys[pairs[:, 1]]
     rng = np.random.default_rng(SEED)
-    shuffled = np.array([(k[pairs[:, 0]] == k[pairs[:, 1]]).mean()
-                         for k in (rng.permutation(keys) for _ in range(STUDY_SHUFFLES))])
+    permuted = rng.permuted(np.tile(keys, (STUDY_SHUFFLES, 1)), axis=1)
+    shuffled = (permuted[:, pairs[:, 0]] == permuted[:, pairs[:, 1]]).mean(axis=1)
     rate = float(alike.mean())
     p_value = (1 + int((shuffled >= rate).sum())) / (STUDY_SHUFFLES + 1)
     split = table["split"].to_numpy(dtype=object)

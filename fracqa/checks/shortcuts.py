@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from fracqa.catalogue import rule
-from fracqa.checks.balance import MINIMUM_ITEMS, evidence, shown_p
+from fracqa.checks.balance import MINIMUM_ITEMS, evidence, properties_table, shown_p
 from fracqa.inputs import CSV, IMAGE_SCAN
 from fracqa.model import Hit
 from fracqa.permutation import LEVEL, Result, compare_groups, shuffles
@@ -25,7 +25,6 @@ from fracqa.properties import (
     clinical_attributes,
     defects,
     flag,
-    image_table,
     shortcut_attributes,
 )
 from fracqa.release import Release
@@ -51,7 +50,7 @@ def analysis(release: Release) -> LabelAnalysis | None:
 
 
 def analyse(release: Release) -> LabelAnalysis | None:
-    table = image_table(release.meta, release.images)
+    table = properties_table(release)
     flags = pd.to_numeric(table["fractured"], errors="coerce")
     table = table[flags.isin([0, 1])].reset_index(drop=True)
     label = flag(table, "fractured").astype(np.int64)
