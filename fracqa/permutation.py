@@ -70,6 +70,7 @@ class Result:
     p_adjusted: float = 1.0
     effect: dict = field(default_factory=dict)  # {"name": ..., "value": ...}
     cells: list[dict] = field(default_factory=list)  # per (category, group) or per group
+    within: dict | None = None  # the test again within strata (see checks.balance)
 
     def significant(self, level: float = LEVEL) -> bool:
         return self.p_adjusted <= level
@@ -112,6 +113,20 @@ def shuffles(groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED) ->
     for g in others:
         out[rows, picks[:, at:at + sizes[g]]] = g
         at += sizes[g]
+    return out
+
+
+def shuffles_within(groups: np.ndarray, strata: np.ndarray, count: int = PERMUTATIONS,
+                    seed: int = SEED) -> np.ndarray:  # fmt: skip
+    """Like `shuffles`, but each item changes group only with items of its own stratum (each
+    stratum keeps its own count of every group): what a random split of the same images would
+    look like if it kept, say, the image sizes of each split as they are."""
+    rng = np.random.default_rng(seed)
+    groups = np.asarray(groups, dtype=np.int8)
+    out = np.empty((count, len(groups)), dtype=np.int8)
+    for stratum in np.unique(strata):
+        members = np.flatnonzero(strata == stratum)
+        out[:, members] = rng.permuted(np.tile(groups[members], (count, 1)), axis=1)
     return out
 
 

@@ -110,6 +110,10 @@ def test_the_replica_warns_of_its_split_and_of_nothing_else(full_audit):
     assert cells[("2304x2880", "valid")]["band"][0] > 0  # a random split puts some there
     assert "2304x2880: train 90 of 574" in size.message
     assert size.details["p_adjusted"] <= 0.05 and size.details["effect"]["name"] == "Cramér's V"
+    # file size is unbalanced through the image size alone; fracture_count is not
+    assert balance["file size"].details["within_image_size"]["p_value"] > 0.05
+    assert "it follows from the image size" in balance["file size"].message
+    assert balance["fracture_count"].details["within_image_size"]["p_value"] <= 0.05
     [order] = findings_of(full_audit, "STA006")
     assert order.details["changes"] == 2 and order.details["band"][0] > 100
     assert "IMG0000019.jpg-IMG0003294.jpg" in order.message

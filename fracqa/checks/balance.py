@@ -28,6 +28,7 @@ from fracqa.permutation import (
     Result,
     compare_groups,
     shuffles,
+    shuffles_within,
 )
 from fracqa.properties import (
     csv_attributes,
@@ -86,9 +87,28 @@ def analyse(release: Release) -> SplitAnalysis | None:
     order = _order_test(table, groups, shuffled)
     attributes = csv_attributes(table) + scan_attributes(table)
     results = compare_groups(attributes, groups, names, shuffled, [order])
+    _within_image_size(results, groups, names)
     counts = {n: int((groups == i).sum()) for i, n in enumerate(names)}
     return SplitAnalysis(names, counts, results, order, _ranges(table, names),
                          len(results) + 1, table)  # fmt: skip
+
+
+def _within_image_size(results: list[Result], groups: np.ndarray,
+                       names: tuple[str, ...]) -> None:  # fmt: skip
+    """When the image size is unbalanced, whether each other unbalanced attribute is so only
+    through it: the attribute tested again against splits shuffled within each image size
+    (every split keeps its sizes). Recorded in the result's `within`."""
+    size = next((r for r in results if r.attribute.name == "image size"), None)
+    if size is None or not size.significant():
+        return
+    strata = size.attribute.codes
+    shuffled = shuffles_within(groups, strata)
+    for result in results:
+        if result is size or not result.significant():
+            continue
+        [again] = compare_groups([result.attribute], groups, names, shuffled)
+        result.within = {"stratified_by": "image size", "p_value": again.p_value,
+                         "permutations": PERMUTATIONS}  # fmt: skip
 
 
 def _order_test(table: pd.DataFrame, groups: np.ndarray, shuffled: np.ndarray) -> Extra:
@@ -195,6 +215,9 @@ def split_balance(release: Release) -> Iterator[Hit]:
     shuffles', and the p-value is adjusted for every attribute tested at once (minP); an
     attribute at or under 0.05 is reported, naming the splits whose counts fall outside the
     range that 95 % of the shuffles give, with Cramér's V (epsilon-squared) as effect size.
+    When the image size is unbalanced, every other unbalanced attribute is tested again on
+    splits shuffled within each image size, and the finding says whether it follows from the
+    image size (file size usually does) or not.
 
     Why: scores measured on a split that holds other images than the rest (only the small
     format, few multi-fracture images, all the hip fractures) describe those images, not the
@@ -216,9 +239,16 @@ def split_balance(release: Release) -> Iterator[Hit]:
         details = evidence(result, found.tested)
         details["chart"] = band_chart(result, "Split balance")
         details["splits"] = [c["group"] for c in cells]
+        within = ""
+        if result.within:
+            details["within_image_size"] = result.within
+            p = result.within["p_value"]
+            within = (f". Within each image size a random split gives this with p {shown_p(p)}: "
+                      + ("it follows from the image size" if p > LEVEL
+                         else "the image size alone does not explain it"))  # fmt: skip
         yield Hit(f"{attribute.name} is not spread over the splits as a random split of the same "
                   f"sizes spreads it (p {shown_p(result.p_adjusted)} over {found.tested} tests, "
-                  f"{effect['name']} {effect['value']:.2f}): {mean}{named}",
+                  f"{effect['name']} {effect['value']:.2f}): {mean}{named}{within}",
                   None, _split_file(release), attribute.name, details)  # fmt: skip
 
 
