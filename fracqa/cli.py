@@ -405,12 +405,12 @@ warning names the splits whose counts fall outside the range 95 % of the random 
 (their 2.5th to 97.5th percentiles) and gives an effect size: Cramér's V, from 0 (no
 association) to 1 (the attribute decides the split). STA006 counts, on the same random
 splits, how often the split changes from one image to the next along the sorted ids. STA007
-and STA009 shuffle the `fractured` label instead and report a property only when it is also
-large enough to matter: Cramér's V of at least 0.1, or an AUC (the chance that a random
-fractured image has a larger value than a random non-fractured one; 0.5 is none) outside
-0.4-0.6. STA008 computes exactly the chance that a random labelling puts every image with a
-defect in one class. No rule uses a fixed tolerance such as "within 5 points": with 61 test
-images, honest random splits differ by more than that."""
+and STA009 shuffle the `fractured` label instead (1,000 times) and report a property only
+when it is also large enough to matter: Cramér's V of at least 0.1, or an AUC (the chance
+that a random fractured image has a larger value than a random non-fractured one; 0.5 is
+none) outside 0.4-0.6. STA008 computes exactly the chance that a random labelling puts every
+image with a defect in one class. No rule uses a fixed tolerance such as "within 5 points":
+with 61 test images, honest random splits differ by more than that."""
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -71,6 +71,7 @@ class Result:
     effect: dict = field(default_factory=dict)  # {"name": ..., "value": ...}
     cells: list[dict] = field(default_factory=list)  # per (category, group) or per group
     within: dict | None = None  # the test again within strata (see checks.balance)
+    permutations: int = PERMUTATIONS  # the shuffles the p-values come from
 
     def significant(self, level: float = LEVEL) -> bool:
         return self.p_adjusted <= level
@@ -159,6 +160,7 @@ def compare_groups(attributes: list[Attribute], groups: np.ndarray, names: tuple
     p_values, adjusted = min_p(np.array(stats_obs), np.column_stack(stats_perm))
     for result, p, q in zip(results, p_values, adjusted, strict=False):
         result.p_value, result.p_adjusted = float(p), float(q)
+        result.permutations = int(shuffled.shape[0])
     for extra, p, q in zip(extras, p_values[len(results):], adjusted[len(results):], strict=True):
         extra.p_value, extra.p_adjusted = float(p), float(q)
     return results

@@ -42,6 +42,7 @@ from fracqa.release import Release
 MINIMUM_ITEMS = 20  # fewer images in the split than this: nothing to test
 STUDY_GAP = 2  # ids at most this far apart can be views of one study
 STUDY_SHUFFLES = 200
+WITHIN_SHUFFLES = 1000  # the second look, within image sizes: one test, not a family
 MAX_NAMED = 6  # cells named in a message; every cell is in the details
 
 
@@ -102,13 +103,13 @@ def _within_image_size(results: list[Result], groups: np.ndarray,
     if size is None or not size.significant():
         return
     strata = size.attribute.codes
-    shuffled = shuffles_within(groups, strata)
+    shuffled = shuffles_within(groups, strata, WITHIN_SHUFFLES)
     for result in results:
         if result is size or not result.significant():
             continue
         [again] = compare_groups([result.attribute], groups, names, shuffled)
         result.within = {"stratified_by": "image size", "p_value": again.p_value,
-                         "permutations": PERMUTATIONS}  # fmt: skip
+                         "permutations": WITHIN_SHUFFLES}  # fmt: skip
 
 
 def _order_test(table: pd.DataFrame, groups: np.ndarray, shuffled: np.ndarray) -> Extra:
@@ -133,8 +134,9 @@ def _ranges(table: pd.DataFrame, names: tuple[str, ...]) -> dict:
     return ranges
 
 
-def shown_p(p: float) -> str:
-    floor = 1 / (PERMUTATIONS + 1)
+def shown_p(p: float, permutations: int = PERMUTATIONS) -> str:
+    """A p-value as text; the smallest the shuffles can show as "<=" it."""
+    floor = 1 / (permutations + 1)
     return f"<= {floor:.4f}" if p <= floor * 1.0001 else f"= {p:.4f}"
 
 
@@ -199,7 +201,7 @@ def evidence(result: Result, tested: int) -> dict:
             "categories": list(attribute.labels), "statistic": result.statistic,
             "test": "Kruskal-Wallis" if attribute.numeric else "chi-square",
             "p_value": result.p_value, "p_adjusted": result.p_adjusted, "tests": tested,
-            "permutations": PERMUTATIONS, "seed": SEED, "level": LEVEL,
+            "permutations": result.permutations, "seed": SEED, "level": LEVEL,
             "effect": result.effect, "cells": result.cells}  # fmt: skip
 
 
@@ -243,7 +245,7 @@ def split_balance(release: Release) -> Iterator[Hit]:
         if result.within:
             details["within_image_size"] = result.within
             p = result.within["p_value"]
-            within = (f". Within each image size a random split gives this with p {shown_p(p)}: "
+            within = (f". Within each image size a random split gives this with p {p:.4f}: "
                       + ("it follows from the image size" if p > LEVEL
                          else "the image size alone does not explain it"))  # fmt: skip
         yield Hit(f"{attribute.name} is not spread over the splits as a random split of the same "
