@@ -39,8 +39,9 @@ class AuditResult:
     """One audit of a release, as the Python API returns it.
 
     `findings` is a DataFrame (one row per finding, waived ones included and marked), `ok`
-    says whether the release passes at `fail_on`, and `to_json`, `to_html` and `to_junit`
-    render the same reports as the command line. `record` holds the audit itself.
+    says whether the release passes at `fail_on`, `faults` what failed inside fracqa (a rule
+    that raised: the command line's exit 3), and `to_json`, `to_html` and `to_junit` render the
+    same reports as the command line. `record` holds the audit itself.
     """
 
     def __init__(self, record: AuditRecord, fail_on: str = "error",
@@ -62,8 +63,14 @@ class AuditResult:
 
     @property
     def ok(self) -> bool:
-        """True when no finding at or above `fail_on` is left once waivers are applied."""
-        return not self.record.gates(self.fail_on)
+        """True when no finding at or above `fail_on` is left once waivers are applied, and no
+        rule failed to finish."""
+        return not self.record.faults and not self.record.gates(self.fail_on)
+
+    @property
+    def faults(self) -> list[str]:
+        """What failed inside fracqa during the audit, one line each (empty normally)."""
+        return [fault.line() for fault in self.record.faults]
 
     @property
     def summary(self) -> dict[str, Any]:

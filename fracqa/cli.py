@@ -4,16 +4,20 @@ releases (diff), list the rules, explain one."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Mapping
+import tempfile
+import traceback
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
 from fracqa import __version__
 from fracqa.catalogue import all_rules, closest, did_you_mean, find_rule
-from fracqa.errors import Unusable
+from fracqa.errors import InternalFault, Unusable, where_it_failed
 from fracqa.load.files import inside
 from fracqa.options import FAIL_ON, Options, load_options
 from fracqa.waivers import Waivers, load_waivers
@@ -21,7 +25,8 @@ from fracqa.waivers import Waivers, load_waivers
 # What audits and renders (pandas and the rest) is imported by the commands that need it, so
 # that --help, --version, `rules` and `explain` answer at once.
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_FAULT = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM
 OUTPUT_FORMATS = ("text", "json", "junit", "github", "sarif")
 FORMAT_REPORTS = {"json": "JSON", "junit": "JUnit", "sarif": "SARIF"}  # formats that are reports
 DIFF_FORMATS = ("text", "json")
@@ -32,19 +37,79 @@ class UsageError(Unusable):
     """Bad usage that argparse cannot see; exits 2 with one line on stderr."""
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: stop as Ctrl-C does (a BaseException, so that nothing catches it on
+    the way but the cleanups)."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command's exit code: 0 and 1 say what the audit found (never a failure of fracqa),
+    2 bad usage or a release that cannot be audited, 3 a fault of fracqa itself, 130 and 143
+    interrupted by SIGINT or SIGTERM. The worker processes are ended before it returns."""
     args = _parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    with _sigterm_raises():
+        try:
+            return args.run(args)
+        except Unusable as error:
+            print(f"fracqa: {error}", file=sys.stderr)
+            return EXIT_UNUSABLE
+        except KeyboardInterrupt:
+            print("fracqa: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Terminated:
+            print("fracqa: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
+        except BrokenPipeError:  # the reader (`| head`) left: say nothing more, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_UNUSABLE
+        except Exception as error:  # noqa: BLE001 - a bug or fault of fracqa: exit 3, one line
+            if debug:
+                traceback.print_exception(error, file=sys.stderr)
+            print(f"fracqa: internal error: {_failure(error)}; no report was written "
+                  f"({_BUG})", file=sys.stderr)  # fmt: skip
+            return EXIT_FAULT
+
+
+_BUG = "this is a fault of fracqa, not of the release; --debug shows the traceback"
+
+
+def _failure(error: Exception) -> str:
+    """What failed, in one line."""
+    if isinstance(error, InternalFault):
+        return str(error)
+    text = (str(error).strip().splitlines() or [""])[0][:300]
+    where = where_it_failed(error)
+    return f"{type(error).__name__}{': ' + text if text else ''}{' at ' + where if where else ''}"
+
+
+def _faulted(faults, debug: bool) -> int:
+    """Say on stderr, in one line, which rules of a finished audit could not finish (the
+    tracebacks first with --debug); exit 3."""
+    if debug:
+        for fault in faults:
+            print(fault.traceback, file=sys.stderr, end="")
+    lines = "; ".join(fault.line() for fault in faults)
+    print(f"fracqa: internal error: {lines}; the reports list it as an error ({_BUG})",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_FAULT
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """SIGTERM raises Terminated while the command runs (in the main thread)."""
+    def terminated(signum, frame):
+        raise Terminated
+
     try:
-        return args.run(args)
-    except Unusable as error:
-        print(f"fracqa: {error}", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except KeyboardInterrupt:
-        print("fracqa: interrupted", file=sys.stderr)
-        return EXIT_UNUSABLE
-    except BrokenPipeError:  # the reader (`| head`) left: say nothing more, as Unix tools do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_UNUSABLE
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: SIGTERM keeps its handler
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -181,6 +246,7 @@ def _run_options(command: argparse.ArgumentParser) -> None:
                          help="processes for the image scan (default: every core)")
     command.add_argument("--expect", type=Path, metavar="STATS.yaml",
                          help="the published figures to compare with (default: FracAtlas 2023)")
+    command.add_argument("--debug", action="store_true", help="show the traceback of a fault")
 
 
 def _options(args: argparse.Namespace, root: Path) -> Options:
@@ -245,9 +311,7 @@ def _audit(args: argparse.Namespace) -> int:
         print(options.to_toml(), end="")
         return EXIT_OK
     stream = _text_stream(args, files)
-    for path in files.values():
-        if path and str(path) != "-":
-            _refuse_inside(path, args.root)
+    _check_outputs(files, args.root)
     result = audit_with(args.root, options, evidence=bool(args.html))[0]
     fail_on = options.fail_on
     renderers = {
@@ -256,10 +320,11 @@ def _audit(args: argparse.Namespace) -> int:
         "JUnit": lambda: junit.render(result, fail_on),
         "SARIF": lambda: sarif.render(result, fail_on).encode("utf-8"),
     }
+    rendered = {kind: renderers[kind]() for kind, path in files.items() if path}
     written = {}
     for kind, path in files.items():
         if path:
-            _write(path, renderers[kind]())
+            _write(path, rendered[kind])
             if str(path) != "-":
                 written[kind] = str(path)
     if args.output_format in FORMAT_REPORTS:
@@ -277,6 +342,8 @@ def _audit(args: argparse.Namespace) -> int:
     else:
         text = ""
     stream.write(text)
+    if result.faults:
+        return _faulted(result.faults, args.debug)
     return judged.exit_code
 
 
@@ -284,11 +351,13 @@ def _baseline(args: argparse.Namespace) -> int:
     from fracqa.runner import run_audit
     from fracqa.waivers import baseline, fingerprint
 
-    _refuse_inside(args.output, args.root)
+    _check_outputs({"waivers": args.output}, args.root)
     options = _options(args, args.root)
     previous = _previous_waivers(args.output)
     result = run_audit(args.root, options.select, options.ignore, options.settings,
                        options.severity)  # fmt: skip
+    if result.faults:  # a waivers file accepting a rule's crash would hide it: none is written
+        return _faulted(result.faults, args.debug)
     _write(args.output, baseline(result.findings, result.root, previous).encode("utf-8"))
     reasons = {w.fingerprint for w in (previous.entries if previous else ()) if w.reason}
     kept = len(reasons & {fingerprint(f) for f in result.findings})
@@ -306,16 +375,15 @@ def _diff(args: argparse.Namespace) -> int:
 
     outputs = {"JSON": args.json, "HTML": args.html}
     stream = _text_stream(args, outputs)
-    for path in outputs.values():
-        if path and str(path) != "-":
-            _refuse_inside(path, args.old)
-            _refuse_inside(path, args.new)
+    _check_outputs(outputs, args.old, args.new)
     changes = diff_releases(args.old, args.new, _options(args, args.new))
     renderers = {"JSON": diff_json.render, "HTML": diff_html.render}
+    rendered = {kind: renderers[kind](changes).encode("utf-8")
+                for kind, path in outputs.items() if path}  # fmt: skip
     written = {}
     for kind, path in outputs.items():
         if path:
-            _write(path, renderers[kind](changes).encode("utf-8"))
+            _write(path, rendered[kind])
             if str(path) != "-":
                 written[kind] = str(path)
     if args.output_format == "json":
@@ -327,12 +395,47 @@ def _diff(args: argparse.Namespace) -> int:
     elif not args.quiet:
         stream.write(diff_console.render(changes, None if args.all else diff_console.FIRST_FEW,
                                          written, colour))  # fmt: skip
+    if changes.old.faults or changes.new.faults:
+        return _faulted(changes.old.faults + changes.new.faults, args.debug)
     return judged.exit_code
 
 
 def _previous_waivers(path: Path) -> Waivers | None:
     """The waivers file being replaced, whose reasons are kept; None when there is none."""
     return load_waivers(path) if path.is_file() else None
+
+
+_OPTION = {"JSON": "--json", "HTML": "--html", "JUnit": "--junit", "SARIF": "--sarif",
+           "waivers": "--output"}  # fmt: skip
+
+
+def _check_outputs(outputs: dict[str, Path | None], *roots: Path) -> None:
+    """Before anything is audited: every report can be written where it is asked for (its
+    folder exists and is writable, it is not a folder, not inside a release being read, and no
+    two reports share a file or stdout)."""
+    given = {kind: path for kind, path in outputs.items() if path}
+    to_stdout = [_OPTION[kind] for kind, path in given.items() if str(path) == "-"]
+    if len(to_stdout) > 1:
+        raise UsageError(f"{' and '.join(f'{o} -' for o in to_stdout)}: only one report can go "
+                         "to stdout")  # fmt: skip
+    files: dict[str, str] = {}
+    for kind, path in given.items():
+        if str(path) == "-":
+            continue
+        for root in roots:
+            _refuse_inside(path, root)
+        target = os.path.realpath(path)
+        if target in files:
+            raise UsageError(f"{files[target]} and {_OPTION[kind]} both name {path}: one report "
+                             "each")  # fmt: skip
+        files[target] = _OPTION[kind]
+        folder = Path(target).parent
+        if Path(target).is_dir():
+            raise UsageError(f"cannot write {path}: it is a folder")
+        if not folder.is_dir():
+            raise UsageError(f"cannot write {path}: its folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write {path}: its folder {folder} is not writable")
 
 
 def _refuse_inside(output: Path, root: Path) -> None:
@@ -347,14 +450,39 @@ def _refuse_inside(output: Path, root: Path) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
+    """Write a report whole or not at all: into a temporary file beside it, then renamed (an
+    interrupted run leaves no partial report)."""
     if str(path) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
+    target = Path(os.path.realpath(path))  # a link is written through, as before
     try:
-        path.write_bytes(data)
+        descriptor, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                               suffix=".partial")  # fmt: skip
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(partial, _mode_for(target))
+        os.replace(partial, target)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        if isinstance(error, OSError):
+            raise UsageError(f"cannot write {path}: {error.strerror}") from None
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions of the report it replaces, or those a new file gets."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -44,8 +44,10 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
     evidence = {}
     for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
         row = images.loc[image_id] if image_id in images.index else None
+        # decoded: unknown unless the scan ran; an image that killed its reader is not opened
         readable = (row is not None and not bool(row["outside_root"])
-                    and bool(row.get("decoded", True)))  # unknown unless the scan ran  # fmt: skip
+                    and bool(row.get("decoded", True))
+                    and not bool(row.get("killed_reader", False)))  # fmt: skip
         shapes = _instances(by_image.get(image_id))
         width, height = _int(row, "width"), _int(row, "height")
         zoom = _zoom(shapes, width, height)

@@ -1,10 +1,12 @@
 """Locate the parts of a release under its root, accepting the spellings real releases use.
 
-Nothing here opens a file: it only lists folders. What is missing, ambiguous or points outside
-the root is recorded for the layout rules to report, and so is every spelling accepted other
-than the release's own (a part found ignoring case or under an alias, an annotation file whose
-suffix differs in case: code that opens the documented names does not find them) and every
-entry that is no part of the release (which no loader reads).
+Nothing here opens a file: it only lists folders. What is missing, ambiguous, points outside
+the root or cannot be listed is recorded for the layout rules to report (a folder that
+cannot be listed is located as None, like a missing one: nothing in it can be audited),
+and so is every spelling accepted other than the release's own (a part found ignoring case
+or under an alias, an annotation file whose suffix differs in case: code that opens the
+documented names does not find them) and every entry that is no part of the release (which
+no loader reads).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class NotARelease(Unusable):
 class LayoutNote:
     """Something odd about where a part of the release sits."""
 
-    kind: str  # "ambiguous" | "outside-root" | "non-canonical" | "unexpected"
+    kind: str  # "ambiguous" | "outside-root" | "non-canonical" | "unexpected" | "unreadable"
     path: str  # relative to the root
     message: str
     image_id: str | None = None
@@ -78,6 +80,21 @@ class Layout:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return path.as_posix()
+
+    def note_unreadable(self, folder: Path, error: OSError) -> None:
+        """Note a folder of the release that exists but cannot be listed (LAY010)."""
+        name = self.relative(Path(folder))
+        if not any(n.kind == "unreadable" and n.path == name for n in self.notes):
+            self.notes.append(LayoutNote("unreadable", name, f"{name}/ cannot be read "
+                                         f"({error.strerror or error}): nothing in it is audited"))
+
+    def unreadable(self, part: str) -> bool:
+        """True when the part named `part` ("images/Fractured", "Annotations/YOLO", in any
+        accepted spelling), or a folder above it, exists but cannot be read: whether the part
+        is there cannot be told."""
+        wanted = _canonical(part)
+        folders = [_canonical(n.path) for n in self.notes if n.kind == "unreadable"]
+        return any(wanted[:len(folder)] == folder for folder in folders)
 
 
 def locate(root: Path | str) -> Layout:
@@ -136,10 +153,12 @@ def _looks_like_release(folder: Path) -> bool:
     return bool(names & {"dataset.csv", "images"})
 
 
-def _entries(folder: Path) -> list[Path]:
+def _entries(folder: Path, unreadable=None) -> list[Path]:
     try:
         return sorted(folder.iterdir())
-    except OSError:
+    except OSError as error:
+        if unreadable is not None:
+            unreadable(folder, error)
         return []
 
 
@@ -239,6 +258,26 @@ def _count(items: list, one: str, many: str | None = None) -> str:
     return f"1 {one}" if len(items) == 1 else f"{len(items)} {many or one + 's'}"
 
 
+def _listable(folder: Path, unreadable) -> bool:
+    """True when `folder` can be listed; else `unreadable(folder, error)`."""
+    try:
+        os.scandir(folder).close()
+    except OSError as error:
+        unreadable(folder, error)
+        return False
+    return True
+
+
+_SPELLINGS = {spelling: spellings[0]
+              for spellings in (_IMAGES, _FRACTURED, _NON_FRACTURED, _ANNOTATIONS, _UTILITIES,
+                                _SPLIT_FOLDER, *_FORMAT_FOLDERS.values())
+              for spelling in spellings}  # fmt: skip
+
+
+def _canonical(path: str) -> tuple[str, ...]:
+    return tuple(_SPELLINGS.get(name.lower(), name.lower()) for name in path.split("/"))
+
+
 class _Finder:
     """Picks the entry of a folder that spells a part, noting ambiguity, escapes and spellings
     other than the release's."""
@@ -247,7 +286,11 @@ class _Finder:
         self.layout = layout
 
     def folder(self, parent: Path, spellings: tuple[str, ...], name: str) -> Path | None:
-        return self._noted(self._pick(parent, spellings, Path.is_dir), name)
+        """The folder, or None when it is missing or cannot be listed (then noted)."""
+        found = self._pick(parent, spellings, Path.is_dir)
+        if found is not None and not _listable(found, self.layout.note_unreadable):
+            return None
+        return self._noted(found, name)
 
     def file(self, parent: Path, spellings: tuple[str, ...], name: str) -> Path | None:
         return self._noted(self._pick(parent, spellings, Path.is_file), name)
@@ -267,7 +310,8 @@ class _Finder:
     def _pick(self, parent: Path, spellings: tuple[str, ...], kind) -> Path | None:
         rank = {s: i for i, s in enumerate(spellings)}
         found = sorted(
-            (c for c in _entries(parent) if c.name.lower() in rank and kind(c)),
+            (c for c in _entries(parent, self.layout.note_unreadable)
+             if c.name.lower() in rank and kind(c)),
             key=lambda c: (rank[c.name.lower()], c.name),
         )
         inside = [c for c in found if self._inside_root(c)]

@@ -141,6 +141,21 @@ class Finding:
         return fields
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A failure of fracqa itself during an audit, not of the release: a rule that raised. The
+    audit still ends with every report (the rule's finding says it could not finish), and the
+    command exits 3."""
+
+    what: str  # "rule IMG007 image-undecodable"
+    error: str  # "KeyError: 'width'"
+    where: str  # "fracqa/checks/image_integrity.py:40 (image_undecodable)", or ""
+    traceback: str  # shown with --debug
+
+    def line(self) -> str:
+        return f"{self.what} raised {self.error}" + (f" at {self.where}" if self.where else "")
+
+
 def _text(value: Any) -> str | None:
     """A string field of a finding; the tables' missing values (None, NaN) become None."""
     return value if isinstance(value, str) else None
@@ -187,6 +202,7 @@ class AuditRecord:
     evidence_gathered: bool = False  # gathered only for the HTML report
     distributions: dict[str, dict] = field(default_factory=dict)  # for the report's charts
     waivers_file: str | None = None  # the waivers file the findings were checked against
+    faults: list[Fault] = field(default_factory=list)  # fracqa's own failures: exit 3
 
     @property
     def open(self) -> list[Finding]:

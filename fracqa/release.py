@@ -180,7 +180,8 @@ def load_release(layout: Layout, settings: Settings | None = None,
         if inputs.FIGURES in needs and expectations is not None:
             # Great Expectations alone weighs 200 MB: it runs in a process of its own.
             frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
-            figures = workers.submit_alone(measure, expectations, frames)
+            figures = workers.submit_alone(measure, expectations, frames,
+                                           what="the Great Expectations process")  # fmt: skip
         pending = None
         if inputs.IMAGE_FILES in needs:
             pending = PendingImages(layout, settings.scan, workers, depth)

@@ -4,17 +4,20 @@ findings into an AuditRecord."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fracqa import __version__, inputs
 from fracqa.catalogue import function_of, select_rules
 from fracqa.config import Settings
+from fracqa.errors import where_it_failed
 from fracqa.layout import locate
 from fracqa.load.expectations import load_expectations
 from fracqa.load.identity import release_identity
-from fracqa.model import AuditRecord, Finding, Hit, Rule
+from fracqa.model import AuditRecord, Fault, Finding, Hit, Rule, Severity
 from fracqa.options import Options
 from fracqa.release import Release, RuleView, load_release
 from fracqa.waivers import Waivers, Waiving, apply_waivers, load_waivers
@@ -77,13 +80,14 @@ def audit_release(
     layout = locate(root)
     release = load_release(layout, settings, needs, expectations,
                            meanwhile=lambda: _import_checks(rules))  # fmt: skip
+    faults: list[Fault] = []
     findings = [finding for rule in release_rules
-                for finding in _apply(rule, RuleView(release, rule))]  # fmt: skip
+                for finding in _apply(rule, RuleView(release, rule), faults)]  # fmt: skip
     if waivers is not None:
         waiving = apply_waivers(findings, waivers, release_rules)
         findings = waiving.findings + [
             finding for rule in rules if rule.family == "waivers"
-            for finding in _apply(rule, waiving)
+            for finding in _apply(rule, waiving, faults)
         ]  # fmt: skip
     findings.sort(key=Finding.sort_key)
     result = AuditRecord(
@@ -98,6 +102,7 @@ def audit_release(
         identity=release_identity(release),
         distributions=_distributions(release),
         waivers_file=str(waivers.path) if waivers is not None else None,
+        faults=faults,
     )
     if evidence:
         gather_evidence(result, release)
@@ -126,13 +131,21 @@ def _distributions(release: Release) -> dict:
     return evidence.distributions(release)
 
 
-def _apply(rule: Rule, subject: RuleView | Waiving) -> list[Finding]:
+def _apply(rule: Rule, subject: RuleView | Waiving, faults: list[Fault] | None = None
+           ) -> list[Finding]:  # fmt: skip
+    """The rule's findings. A rule that raises is a fault of fracqa (added to `faults`): its
+    one finding says so, as an error no waiver accepts, whatever the rule's own severity."""
     try:
         return [Finding.of(rule, hit) for hit in rule.check(subject)]
     except Exception as error:  # noqa: BLE001 - one broken rule must not stop the audit
+        where = where_it_failed(error)
         hit = Hit(
             f"rule {rule.code} could not finish: {type(error).__name__}: {error}. "
             "This is a bug in fracqa; the other rules ran.",
-            details={"exception": type(error).__name__},
-        )
-        return [Finding.of(rule, hit)]
+            details={"exception": type(error).__name__, "internal_error": True,
+                     "where": where},
+        )  # fmt: skip
+        if faults is not None:
+            faults.append(Fault(f"rule {rule.code} {rule.name}", f"{type(error).__name__}: "
+                                f"{error}", where, traceback.format_exc()))  # fmt: skip
+        return [Finding.of(replace(rule, severity=Severity.ERROR), hit)]

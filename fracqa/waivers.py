@@ -143,13 +143,15 @@ class Waiving:
 
 def apply_waivers(findings: Sequence[Finding], waivers: Waivers, rules_run: Iterable) -> Waiving:
     """Mark each finding a waiver accepts; the first waiver that accepts it gives the reason.
-    Every waiver that accepts a finding is in use, not only the first (none is stale)."""
+    Every waiver that accepts a finding is in use, not only the first (none is stale). The
+    finding of a rule that could not finish (a fault of fracqa, not of the release) is never
+    waived."""
     used: set[int] = set()
     marked = []
     for finding in findings:
         finding_print = fingerprint(finding)
         accepting = [w for w in waivers.entries if w.accepts(finding, finding_print)]
-        if not accepting:
+        if not accepting or finding.details.get("internal_error"):  # fracqa's fault: never
             marked.append(finding)
             continue
         used.update(w.number for w in accepting)

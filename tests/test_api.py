@@ -53,9 +53,13 @@ def test_a_planted_error_is_a_row_and_fails(sample_copy):
     assert list(result.findings.columns) == COLUMNS
     [row] = result.findings.to_dict("records")
     assert (row["rule"], row["name"], row["family"]) == ("CSV003", "fracture-count-mismatch", "csv")
-    assert (row["image_id"], row["severity"], row["file"]) == (image_id, "error", "dataset.csv")
+    # fracture_count, VGG, YOLO and VOC say 4: the COCO file, which has 5, is the one to fix.
+    coco = "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert (row["image_id"], row["severity"], row["file"]) == (image_id, "error", coco)
     assert row["waived"] == False and row["waiver_reason"] is None  # noqa: E712 (numpy bool)
-    assert row["details"] == {"csv": 4, "coco": 5} and row["location"].startswith("line ")
+    assert {k: row["details"][k] for k in ("csv", "coco", "vgg", "disagreeing")} == {
+        "csv": 4, "coco": 5, "vgg": 4, "disagreeing": ["coco"]}
+    assert row["location"].startswith("image id ")
     assert len(row["fingerprint"]) == 16
     assert result.summary["errors"] == 1
     never = fracqa.audit(sample_copy, expect=SAMPLE_EXPECTATIONS, fail_on="never")

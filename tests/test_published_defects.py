@@ -65,6 +65,19 @@ def test_byte_identical_copies_are_grouped(published):
         assert any(set(pair) <= group for group in grouped), pair
 
 
+def test_copies_stored_rotated_under_an_orientation_tag_are_found_with_their_labels(published):
+    planted, result = published
+    pairs = planted["identical once oriented"]
+    conflicts = [{m["image_id"] for m in f.details["members"]}
+                 for f in findings_of(result, "IMG012")]  # fmt: skip
+    for number, pair in enumerate(pairs):
+        if number < 3:  # the first is fractured, its copy a negative
+            assert any(set(pair) <= group for group in conflicts), pair
+    grouped = [{m["image_id"] for m in f.details["members"]}
+               for code in ("IMG011", "IMG012", "IMG013") for f in findings_of(result, code)]
+    assert all(any(set(pair) <= group for group in grouped) for pair in pairs)
+
+
 def test_a_release_of_l_and_rgb_images_is_one_release_level_note(published):
     _, result = published
     [mix] = [f for f in findings_of(result, "IMG022") if "colour modes" in f.message]

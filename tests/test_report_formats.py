@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -77,7 +77,9 @@ def test_one_annotation_per_open_finding_with_file_line_and_title(planted):
                                           if line_of(finding.location) else None)  # fmt: skip
         assert message.startswith(finding.message)
     lined = [parse_command(line)[1] for line in lines if ",line=" in line]
-    assert lined and all(p["file"].endswith("dataset.csv") for p in lined)  # CSV010's row
+    assert any(p["file"].endswith("dataset.csv") for p in lined)  # CSV010's row
+    assert any(p["file"].endswith(".txt") for p in lined)  # ANN018's YOLO line
+    assert all(p["file"].endswith(("dataset.csv", ".txt")) for p in lined)
     hostile = [parse_command(line) for line in lines if HOSTILE_NAME in line]
     assert hostile and all("\n" not in line for line in lines)
 
@@ -188,9 +190,9 @@ def test_each_finding_is_a_result_located_relative_to_the_release_root(sarif_log
         assert location["physicalLocation"].get("region") == (
             {"startLine": line} if line else None)
         assert re.fullmatch(r"[0-9a-f]{16}", produced["partialFingerprints"][sarif.FINGERPRINT])
-    spaced = [r for r, f in zip(run["results"], result.findings, strict=True)
-              if f.file.startswith("Annotations/COCO JSON/")]  # fmt: skip
-    assert spaced and all("Annotations/COCO%20JSON/" in json.dumps(r) for r in spaced)
+    spaced = [(r, f) for r, f in zip(run["results"], result.findings, strict=True)
+              if " " in f.file]  # fmt: skip
+    assert spaced and all(quote(f.file) in json.dumps(r) for r, f in spaced)
     assert any("region" in r["locations"][0]["physicalLocation"] for r in run["results"])
     assert run["invocations"][0]["exitCode"] == 1
 

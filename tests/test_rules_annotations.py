@@ -10,6 +10,7 @@ import pytest
 
 from fixtures import defects
 from fixtures import defects_annotations as plant
+from fixtures import defects_plausibility as plausible
 from fracqa.cli import main
 from tests.helpers import (
     NO_STATISTICS,
@@ -153,22 +154,117 @@ def test_planted_annotation_defect_is_reported_naming_the_image(case, sample_cop
     assert result.gates("error") == (severity == "error")
 
 
-def test_box_disagreement_names_both_files_and_both_boxes(sample_copy):
+def test_box_disagreement_names_the_odd_file_and_every_box(sample_copy):
     image_id = plant.move_yolo_box(sample_copy, _one(sample_copy))
     [finding] = findings_of(audit_rules(sample_copy), "ANN018")
-    [yolo] = finding.details["others"]
-    assert finding.details["files"] == [finding.file, yolo["file"]]
-    assert finding.file.endswith(".json") and yolo["file"].endswith(f"{image_id[:-4]}.txt")
-    assert finding.details["box"] != yolo["box"] and yolo["iou"] < 0.9
-    assert finding.details["polygon"], "the COCO polygon is carried for the report to draw"
+    # Three formats (COCO, VOC, and VGG's polygon bounds) outvote YOLO: the YOLO file is named.
+    assert finding.file == f"Annotations/YOLO/{image_id[:-4]}.txt"
+    assert finding.location == "line 1" and finding.image_id == image_id
+    assert finding.details["odd"] == ["yolo"]
+    assert finding.details["majority"] == ["coco", "vgg", "voc"]
+    votes = {vote["format"]: vote for vote in finding.details["votes"]}
+    assert set(votes) == {"coco", "vgg", "yolo", "voc"}
+    assert finding.details["box"] == votes["yolo"]["box"] != votes["coco"]["box"]
+    assert finding.details["consensus"] == votes["coco"]["box"] and finding.details["iou"] < 0.9
+    assert finding.details["files"][0] == finding.file
+    assert set(finding.details["files"]) == {v["file"] for v in votes.values()}
+    assert "disagrees with COCO, VGG and VOC" in finding.message
+
+
+def test_a_moved_coco_annotation_is_blamed_on_coco_once(sample_copy):
+    """The COCO bbox and polygon moved together: COCO is outvoted by VGG, YOLO and VOC, and
+    the VGG polygon (which no longer matches COCO's) is not reported against the VGG file."""
+    image_id = _one(sample_copy)
+    plant.shift_coco_bbox(sample_copy, image_id)
+    document = plant.read_coco(sample_copy)
+    annotation = plant.coco_annotations(document, image_id)[0]
+    ring = annotation["segmentation"][0]
+    annotation["segmentation"] = [[v + 40 if i % 2 == 0 else v for i, v in enumerate(ring)]]
+    plant.write_coco(sample_copy, document)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN018", image_id)
+    assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert finding.details["odd"] == ["coco"]
+    assert "disagrees with VGG, YOLO and VOC" in finding.message
+
+
+def test_a_moved_coco_bbox_alone_is_left_to_ann016(sample_copy):
+    image_id = plant.shift_coco_bbox(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN016", image_id)
+
+
+def test_two_formats_against_two_is_said_to_have_no_majority(sample_copy):
+    image_id = plausible.move_yolo_and_voc(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN018", image_id)
+    assert finding.details["majority"] is None and "no majority" in finding.message
+    assert finding.file == f"Annotations/YOLO/{image_id[:-4]}.txt"  # the first to depart
+    assert "COCO and VGG have" in finding.message and "YOLO and VOC have" in finding.message
+
+
+def test_a_moved_coco_polygon_is_blamed_on_coco_not_on_vgg(sample_copy):
+    image_id = plausible.move_coco_polygon(sample_copy, _one(sample_copy))
+    result = audit_rules(sample_copy)
+    [finding] = findings_of(result, "ANN019")
+    assert finding.image_id == image_id
+    assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert "the COCO polygon is the one that moved" in finding.message
+    assert finding.details["vgg_polygon"] and finding.details["files"][0] == finding.file
+    assert codes(result) == {"ANN016", "ANN019"}  # no ANN018: every format's box agrees
+
+
+def test_a_moved_vgg_polygon_is_blamed_on_vgg_once(sample_copy):
+    image_id = plant.move_vgg_polygon(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN019", image_id)
+    assert finding.file == "Annotations/VGG JSON/VGG_fracture_masks.json"
+    assert "its bounds alone depart from the boxes of COCO, YOLO and VOC" in finding.message
 
 
 def test_count_mismatch_names_the_format_and_both_numbers(sample_copy):
     image_id = plant.remove_instance(sample_copy, _several(sample_copy), "vgg")
     [finding] = findings_of(audit_rules(sample_copy), "CSV003")
-    assert finding.message == "fracture_count is 2 but VGG has 1 instance"
-    assert finding.details == {"csv": 2, "vgg": 1} and finding.image_id == image_id
+    assert finding.message == (
+        "fracture_count is 2 but VGG has 1 instance (COCO, YOLO and VOC have 2)")
+    assert finding.details["csv"] == 2 and finding.details["vgg"] == 1
+    assert finding.details["disagreeing"] == ["vgg"] and finding.image_id == image_id
+    # fracture_count and three formats agree: the VGG file is the one to fix.
+    assert finding.file == "Annotations/VGG JSON/VGG_fracture_masks.json"
+    assert finding.location.startswith("entry ") and finding.details["csv_line"] > 1
+
+
+def test_a_wrong_fracture_count_is_one_finding_listing_every_format(sample_copy):
+    image_id = plausible.fracture_count_plus(sample_copy, _several(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("CSV003", image_id)
+    assert finding.message == "fracture_count is 3 but COCO, VGG, YOLO and VOC have 2 instances"
     assert finding.file == "dataset.csv" and finding.location.startswith("line ")
+    assert finding.details["disagreeing"] == ["coco", "vgg", "yolo", "voc"]
+    assert finding.details["majority"] == 2
+
+
+def test_a_count_lost_in_yolo_and_voc_is_one_finding_on_yolo(sample_copy):
+    image_id = _several(sample_copy)
+    plant.remove_instance(sample_copy, image_id, "yolo")
+    plant.remove_instance(sample_copy, image_id, "voc")
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("CSV003", image_id)
+    assert finding.file == f"Annotations/YOLO/{image_id[:-4]}.txt"
+    assert finding.message == (
+        "fracture_count is 2 but YOLO and VOC have 1 instance (COCO and VGG have 2)")
+    assert f"Annotations/PASCAL VOC/{image_id[:-4]}.xml" in finding.details["files"]
+
+
+def test_counts_without_a_majority_are_blamed_on_dataset_csv(sample_copy):
+    image_id = _several(sample_copy)
+    plant.remove_instance(sample_copy, image_id, "vgg")
+    plant.remove_instance(sample_copy, image_id, "yolo")
+    plant.add_voc_object(sample_copy, image_id)
+    [finding] = findings_of(audit_rules(sample_copy), "CSV003")
+    # 2 (dataset.csv, COCO), 1 (VGG, YOLO), 3 (VOC): no count has a majority.
+    assert finding.file == "dataset.csv" and finding.details["majority"] is None
+    assert finding.image_id == image_id and "no majority" in finding.message
 
 
 def test_truncated_coco_is_one_finding_and_every_other_rule_runs(sample_copy, capsys):
@@ -181,7 +277,8 @@ def test_truncated_coco_is_one_finding_and_every_other_rule_runs(sample_copy, ca
     # YOLO is now compared with VOC, and the drift is still found.
     [drift] = findings_of(result, "ANN018")
     assert drift.image_id == moved and drift.file == f"Annotations/YOLO/{moved[:-4]}.txt"
-    assert drift.details["files"][1] == f"Annotations/PASCAL VOC/{moved[:-4]}.xml"
+    assert drift.details["majority"] == ["vgg", "voc"]  # VGG's bounds vote with VOC
+    assert f"Annotations/PASCAL VOC/{moved[:-4]}.xml" in drift.details["files"]
     assert codes(result) == {"ANN001", "ANN018"}
     cli = ["audit", str(sample_copy), "--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1"]
     assert main([*cli, "--ignore", ",".join(NO_STATISTICS)]) == 1

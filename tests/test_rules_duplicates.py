@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from fixtures import defects_augmented as augment
 from fixtures import defects_images as plant
 from fracqa.config import Settings, Tolerances
+from fracqa.runner import run_audit
 from tests.helpers import SAMPLE_EXPECTATIONS, audit_rules, audit_sample, findings_of
 
 
@@ -41,6 +44,39 @@ def _fractured_over_non_fractured(root: Path) -> dict[str, list[str]]:
     return {fractured: ["train"], negative: []}
 
 
+def _augmented_train_in_test(augmentation: augment.Augmentation):
+    def planter(root: Path) -> dict[str, list[str]]:
+        train = plant.split_ids(root, "train")[10]
+        test = plant.split_ids(root, "test")[0]
+        augment.augmented_copy(root, train, test, augmentation)
+        return {train: ["train"], test: ["test"]}
+
+    return planter
+
+
+def _augmented_fractured_over_non_fractured(augmentation: augment.Augmentation):
+    def planter(root: Path) -> dict[str, list[str]]:
+        fractured = plant.split_ids(root, "train")[5]
+        negative = plant._non_fractured_ids(root)[3]
+        augment.augmented_copy(root, fractured, negative, augmentation)
+        return {fractured: ["train"], negative: []}
+
+    return planter
+
+
+def _flipped_non_fractured_pair(root: Path) -> dict[str, list[str]]:
+    first, second = plant._non_fractured_ids(root)[:2]
+    augment.augmented_copy(root, first, second, augment.ONE_AT_A_TIME["flipped top-bottom"])
+    return {first: [], second: []}
+
+
+def _exif_tagged_copy(root: Path) -> dict[str, list[str]]:
+    train = plant.split_ids(root, "train")[10]
+    test = plant.split_ids(root, "test")[0]
+    augment.exif_tagged_copy(root, train, test, 6)
+    return {train: ["train"], test: ["test"]}
+
+
 # case -> (planter returning the group's members and their splits, rule, severity)
 PLANTED = {
     "train image copied over a test image": (_train_over_test, "IMG011", "error"),
@@ -49,6 +85,15 @@ PLANTED = {
     "identical non-fractured images": (_identical_non_fractured, "IMG013", "warning"),
     "fractured image copied over a non-fractured one": (_fractured_over_non_fractured, "IMG012",
                                                         "error"),
+    "train image rotated, cropped, rescaled, regraded and re-encoded in test": (
+        _augmented_train_in_test(augment.COMBINED), "IMG011", "error"),
+    "fractured image flipped over a non-fractured one": (
+        _augmented_fractured_over_non_fractured(augment.ONE_AT_A_TIME["flipped left-right"]),
+        "IMG012", "error"),
+    "train image's bytes in test with an EXIF orientation added": (_exif_tagged_copy, "IMG011",
+                                                                   "error"),
+    "non-fractured image flipped over another": (_flipped_non_fractured_pair, "IMG013",
+                                                 "warning"),
 }  # fmt: skip
 
 
@@ -94,3 +139,88 @@ def test_the_near_duplicate_distance_is_a_setting(sample_copy):
         [link] = found[0].details["links"]
         distance = link["distance"]
     assert distance in (None, 0)
+
+
+# augmentation -> what the link's transform must say
+SAID = {
+    "flipped left-right": "flipped left-right, re-encoded/regraded",
+    "flipped top-bottom": "flipped top-bottom, re-encoded/regraded",
+    "rotated 90° clockwise": "rotated 90° clockwise, re-encoded/regraded",
+    "rotated 180°": "rotated 180°, re-encoded/regraded",
+    "rotated 90° counter-clockwise": "rotated 90° counter-clockwise, re-encoded/regraded",
+    "transposed": "transposed (flipped about its main diagonal), re-encoded/regraded",
+    "cropped": "cropped by 7 % left, 3 % top, 2 % right, 9 % bottom, re-encoded/regraded",
+    "rescaled": "rescaled from 373x454 to 224x272, re-encoded/regraded",
+    "regraded": "re-encoded/regraded",
+    "re-encoded": "re-encoded/regraded",
+    "stored turned with an EXIF orientation": "stored with EXIF orientation 6 where {a} has 1, "
+                                              "re-encoded/regraded",
+}
+
+
+def _link(finding) -> dict:
+    [link] = finding.details["links"]
+    assert set(link) == {"a", "b", "kind", "transform", "distance"}
+    return link
+
+
+@pytest.mark.parametrize("name", augment.ONE_AT_A_TIME, ids=list(augment.ONE_AT_A_TIME))
+def test_an_augmented_train_image_in_test_is_leakage_naming_the_augmentation(name, sample_copy):
+    members = _augmented_train_in_test(augment.ONE_AT_A_TIME[name])(sample_copy)
+    result = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"])
+    [finding] = findings_of(result, "IMG011")
+    assert [f.rule for f in result.findings] == ["IMG011"]
+    assert _members(finding) == members
+    train, test = members
+    link = _link(finding)
+    assert (link["a"], link["b"], link["kind"]) == (train, test, "near-duplicates")
+    said = SAID[name].format(a=train)
+    assert link["transform"] == said and link["distance"] <= 4
+    assert f"{test} is {train} {said} (hash distance {link['distance']})" in finding.message
+
+
+@pytest.mark.parametrize("name", ["rotated 90° counter-clockwise", "flipped top-bottom", "cropped",
+                                  "stored turned with an EXIF orientation"])  # fmt: skip
+def test_an_augmented_copy_with_the_other_label_is_a_conflict(name, sample_copy):
+    fractured, negative = _augmented_fractured_over_non_fractured(
+        augment.ONE_AT_A_TIME[name])(sample_copy)
+    result = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"])
+    [finding] = findings_of(result, "IMG012")
+    assert [f.rule for f in result.findings] == ["IMG012"]
+    link = _link(finding)
+    assert (link["a"], link["b"]) == (fractured, negative)
+    assert link["transform"] == SAID[name].format(a=fractured)
+    assert re.search(r"^labels differ \([^)]*\bfractured\b", finding.message)
+    assert f"{negative} is {fractured} " in finding.message
+
+
+def test_a_copy_cropped_rotated_rescaled_and_regraded_is_found_with_its_crop(sample_copy):
+    train, test = _augmented_train_in_test(augment.COMBINED)(sample_copy)
+    [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
+    link = _link(finding)
+    assert (link["a"], link["b"], link["kind"]) == (train, test, "near-duplicates")
+    assert link["transform"] == ("cropped by 10 % left, 4 % right, 6 % bottom, "
+                                 "rotated 90° counter-clockwise, re-encoded/regraded")
+
+
+def test_the_same_pixels_under_another_exif_orientation_are_the_same_pixels_turned(sample_copy):
+    train, test = _exif_tagged_copy(sample_copy)
+    [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
+    assert _link(finding) == {
+        "a": train, "b": test, "kind": "same pixels", "distance": 0,
+        "transform": f"rotated 90° clockwise, stored with EXIF orientation 6 where {train} has 1"}
+
+
+def test_augmented_copies_among_the_replicas_4083_images_are_found_and_nothing_else(replica_copy):
+    leak = _augmented_train_in_test(augment.COMBINED)(replica_copy)
+    conflict = _augmented_fractured_over_non_fractured(augment.ONE_AT_A_TIME["cropped"])(
+        replica_copy)
+    twins = _flipped_non_fractured_pair(replica_copy)
+    result = run_audit(replica_copy, ["IMG011", "IMG012", "IMG013"])
+    found = {f.rule: (_members(f), _link(f)["transform"]) for f in result.findings}
+    assert len(result.findings) == 3 and found == {
+        "IMG011": (leak, "cropped by 10 % left, 4 % right, 6 % bottom, rotated 90° "
+                         "counter-clockwise, re-encoded/regraded"),
+        "IMG012": (conflict, SAID["cropped"]),
+        "IMG013": (twins, SAID["flipped top-bottom"]),
+    }

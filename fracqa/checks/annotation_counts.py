@@ -3,10 +3,12 @@ and no non-fractured image is annotated at all."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
+from fracqa.checks.annotation_votes import listing
 from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -34,7 +36,11 @@ def _entered(release: Release, fmt: str) -> set[str]:
       needs=(CSV, COCO, VGG, YOLO, VOC))  # fmt: skip
 def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     """For a fractured image, the number of instances in COCO, VGG, YOLO or VOC differs from
-    dataset.csv's fracture_count.
+    dataset.csv's fracture_count. Each image is one finding, whatever the number of formats
+    that disagree, and fracture_count and the formats vote: when fracture_count and most
+    formats agree, the finding names the file of the format that departs from them (the first
+    in the conversion chain COCO, VGG, YOLO, VOC, listing the others); when the formats agree
+    with each other against fracture_count, or no majority agrees, it names dataset.csv.
 
     Why: either a fracture is labelled but not outlined (a detector is taught to miss it) or
     outlined but not counted; which format you train on changes what the model learns.
@@ -44,17 +50,76 @@ def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     counts = _counts(release)
     fractured = labels(release)
     fractured = fractured[fractured["fractured"] == 1]
-    for fmt in FORMATS:
-        if not release.annotations.readable(fmt):
-            continue
-        entered = _entered(release, fmt) - release.annotations.sources[fmt].unreadable_images
-        for row in fractured[fractured["image_id"].isin(entered)].itertuples(index=False):
-            found = counts.get((fmt, row.image_id), 0)
-            if found != row.fracture_count:
-                noun = "instance" if found == 1 else "instances"
-                yield Hit(f"fracture_count is {row.fracture_count} but {label(fmt)} has {found} "
-                          f"{noun}", row.image_id, release.dataset_csv.file, f"line {row.line}",
-                          {"csv": int(row.fracture_count), fmt: found})  # fmt: skip
+    formats = [f for f in FORMATS if release.annotations.readable(f)]
+    entered = {fmt: _entered(release, fmt) - release.annotations.sources[fmt].unreadable_images
+               for fmt in formats}  # fmt: skip
+    mismatches = []
+    for row in fractured.itertuples(index=False):
+        image_id, stated = row.image_id, int(row.fracture_count)
+        found = {fmt: counts.get((fmt, image_id), 0) for fmt in formats
+                 if image_id in entered[fmt]}  # fmt: skip
+        odd = [fmt for fmt, count in found.items() if count != stated]
+        if odd:
+            mismatches.append((row, stated, found, odd))
+    places = _places(release, {row.image_id for row, *_ in mismatches})
+    for row, stated, found, odd in mismatches:
+        yield _count_mismatch(release, row, stated, found, odd, places)
+
+
+def _count_mismatch(release: Release, row, stated: int, found: dict[str, int], odd: list[str],
+                    places: dict) -> Hit:  # fmt: skip
+    """One finding for the image, blamed on the file the votes point to."""
+    tally = Counter([stated, *found.values()])
+    value, votes = tally.most_common(1)[0]
+    majority = value if votes > (len(found) + 1) / 2 else None
+    csv_file, csv_location = release.dataset_csv.file, f"line {row.line}"
+    agreeing = [fmt for fmt in found if fmt not in odd]
+    if majority == stated:
+        blamed = odd[0]
+        file, location = places.get((blamed, row.image_id), (None, None))
+        file = file or release.layout.relative(release.layout.annotation_dirs[blamed])
+        differing = _say(found, odd)
+        message = f"fracture_count is {stated} but {differing}"
+        if agreeing:
+            message += f" ({listing(agreeing)} {_have(agreeing)} {stated})"
+    else:
+        file, location = csv_file, csv_location
+        message = f"fracture_count is {stated} but {_say(found, odd)}"
+        if majority is None:
+            agree = f"; {listing(agreeing)} {_have(agreeing)} {stated}" if agreeing else ""
+            message += f"{agree}: no majority decides which is right"
+    files = [file, *(places.get((f, row.image_id), (None,))[0] for f in odd), csv_file]
+    return Hit(message, row.image_id, file, location,
+               {"csv": stated, **found, "disagreeing": odd, "majority": majority,
+                "csv_line": int(row.line),
+                "files": [f for f in dict.fromkeys(files) if f]})  # fmt: skip
+
+
+def _say(found: dict[str, int], formats: list[str]) -> str:
+    """'VGG has 1 instance', 'YOLO and VOC have 1 instance', 'COCO has 3 instances and VOC
+    has 1 instance'."""
+    by_count: dict[int, list[str]] = {}
+    for fmt in formats:
+        by_count.setdefault(found[fmt], []).append(fmt)
+    return " and ".join(f"{listing(group)} {_have(group)} {count} "
+                        f"{'instance' if count == 1 else 'instances'}"
+                        for count, group in by_count.items())  # fmt: skip
+
+
+def _have(formats: list[str]) -> str:
+    return "has" if len(formats) == 1 else "have"
+
+
+def _places(release: Release, images: set[str]) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(format, image_id) -> the file and location of the entry of each of `images` in each
+    format."""
+    entries = release.annotations.entries
+    entries = entries[entries["image_id"].isin(images)]
+    places: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for entry in entries.itertuples(index=False):
+        location = entry.location if isinstance(entry.location, str) else None
+        places.setdefault((entry.format, entry.image_id), (entry.file, location))
+    return places
 
 
 @rule("ANN009", "annotation-on-non-fractured", "annotations", "error",

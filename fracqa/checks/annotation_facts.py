@@ -58,6 +58,15 @@ def polygon_points(row) -> list[list[float]] | None:
     return [[round(float(x), 2), round(float(y), 2)] for x, y in row.rings[0]]
 
 
+def shape_key(row) -> tuple:
+    """What identifies an instance's shape within its format: two
+    instances of one image and format with equal keys are the same shape written twice."""
+    if row.format == "yolo":
+        return ("yolo", row.extra.get("yolo_class"), *row.extra.get("normalised", ()))
+    rings = tuple(tuple(point) for ring in row.rings for point in ring) if row.rings else ()
+    return (row.x0, row.y0, row.x1, row.y1, rings)
+
+
 def label(fmt: str) -> str:
     return FORMAT_LABEL[fmt]
 

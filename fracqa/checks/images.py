@@ -155,8 +155,8 @@ def not_a_jpeg(release: Release) -> Iterator[Hit]:
     """
     images = _class_images(release)
     for image in images[~images["outside_root"]].itertuples(index=False):
-        if image.format == "JPEG" or (pd.notna(image.bytes) and image.bytes == 0):
-            continue
+        if image.format == "JPEG" or pd.isna(image.bytes) or image.bytes == 0:
+            continue  # unread: IMG017's or IMG019's; empty: IMG008's
         if image.format:
             what = f"a {image.format} image"
         else:

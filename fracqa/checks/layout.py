@@ -36,7 +36,7 @@ def missing_image_folder(release: Release) -> Iterator[Hit]:
         (layout.fractured_dir, "images/Fractured"),
         (layout.non_fractured_dir, "images/Non_fractured"),
     ):
-        if path is None:
+        if path is None and not layout.unreadable(name):  # LAY010 reports an unreadable one
             yield Hit(f"{name}/ is missing: none of its images can be checked", file=name)
 
 
@@ -50,8 +50,8 @@ def missing_annotation_folder(release: Release) -> Iterator[Hit]:
     Fix: restore the folder (the formats are derived from the COCO masks: regenerate it).
     """
     for fmt in ANNOTATION_FORMATS:
-        if release.layout.annotation_dirs.get(fmt) is None:
-            name = f"Annotations/{FORMAT_FOLDER_NAME[fmt]}"
+        name = f"Annotations/{FORMAT_FOLDER_NAME[fmt]}"
+        if release.layout.annotation_dirs.get(fmt) is None and not release.layout.unreadable(name):
             yield Hit(f"{name}/ is missing: no {fmt.upper()} annotations", file=name)
 
 
@@ -64,8 +64,8 @@ def missing_split_folder(release: Release) -> Iterator[Hit]:
     comparable; leakage between splits cannot be checked.
     Fix: restore Utilities/Fracture Split/ with train.csv, valid.csv and test.csv.
     """
-    if release.layout.split_dir is None:
-        name = "Utilities/Fracture Split"
+    name = "Utilities/Fracture Split"
+    if release.layout.split_dir is None and not release.layout.unreadable(name):
         yield Hit(f"{name}/ is missing: the official split cannot be checked", file=name)
 
 

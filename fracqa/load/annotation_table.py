@@ -112,17 +112,31 @@ class Tally:
 
 
 class PendingSource:
-    """A format whose per-image files are being read in worker processes, chunk by chunk."""
+    """A format whose per-image files are being read in worker processes, chunk by chunk
+    (`parts`: a workers.Chunks of (path, file, image_id) items, or a list of pending results)."""
 
-    def __init__(self, source: FormatSource, parts: list):
+    def __init__(self, source: FormatSource, parts):
         self._source, self._parts = source, parts
 
     def result(self) -> FormatSource:
-        """The whole source, once every chunk is read."""
-        for part in self._parts:
-            self._source.absorb(part.result())
+        """The whole source, once every chunk is read. A file whose reading killed the worker
+        process twice (see fracqa.workers) is not read: it is an ANN001 problem."""
+        if hasattr(self._parts, "results"):
+            found = self._parts.results(self._not_read)
+        else:
+            found = [part.result() for part in self._parts]
+        for part in found:
+            self._source.absorb(part)
         self._parts = []
         return self._source
+
+    def _not_read(self, item: tuple, how: str) -> FormatSource:
+        _, file, image_id = item
+        part = FormatSource(self._source.fmt)
+        part.problem("ANN001", f"{file} killed the process reading it, twice ({how}): not read",
+                     file, image_id=image_id, killed_reader=True, how=how)  # fmt: skip
+        part.unreadable_images.add(image_id)
+        return part
 
 
 def geometries(all_rings: list) -> list:

@@ -162,11 +162,17 @@ def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSour
                             "CocoDetection and detectron2 fail on text (or join it as text), and "
                             "pycocotools' COCOeval fails comparing a text area",
                   location, image_id)  # fmt: skip
+    extra = {}
+    segmentation = annotation.get("segmentation")
+    if not trouble and isinstance(segmentation, dict):  # checked by _geometry: it decodes
+        extra["rle"] = {"size": [int(v) for v in segmentation["size"]],
+                        "counts": segmentation["counts"]}  # fmt: skip
     source.add_instance(
         image_id, file, location, box, rings, malformed=bool(trouble),
         ann_id=annotation["id"], coco_image_id=annotation["image_id"],
         category_id=annotation.get("category_id"), area=number(annotation.get("area")),
         iscrowd=annotation.get("iscrowd"),
+        **extra,
     )  # fmt: skip
 
 
@@ -194,7 +200,7 @@ def _geometry(annotation: dict):
     x, y, w, h = values
     segmentation = annotation.get("segmentation")
     if isinstance(segmentation, dict):  # run-length encoded mask: no polygon to compare
-        return (x, y, x + w, y + h), None, None
+        return (x, y, x + w, y + h), None, _rle_trouble(segmentation)
     if (not isinstance(segmentation, list) or not segmentation
             or not all(isinstance(r, list) for r in segmentation)):  # fmt: skip
         return (x, y, x + w, y + h), None, "has no polygon segmentation"
@@ -205,6 +211,57 @@ def _geometry(annotation: dict):
             return (x, y, x + w, y + h), None, "has a polygon with non-numeric or odd coordinates"
         rings.append(list(zip(coordinates[0::2], coordinates[1::2], strict=True)))
     return (x, y, x + w, y + h), rings, None
+
+
+MAX_RUN = 2**32 - 1  # pycocotools keeps each run in an unsigned 32-bit integer
+
+
+def _rle_trouble(rle: dict) -> str | None:
+    """What keeps a run-length encoding from decoding to its own size (pycocotools would read
+    or write past its buffers), or None: `size` is [height, width] of positive integers and the
+    runs, a list of integers or pycocotools' compressed string, cover exactly height x width
+    pixels."""
+    size, counts = rle.get("size"), rle.get("counts")
+    if (not isinstance(size, list) or len(size) != 2 or not all(is_integer(v) for v in size)
+            or not all(0 < v <= MAX_RUN for v in size)):  # fmt: skip
+        return f"has a run-length mask whose size is not [height, width] ({json.dumps(size)[:40]})"
+    if isinstance(counts, list):
+        runs = counts if all(is_integer(v) and 0 <= v <= MAX_RUN for v in counts) else None
+    elif isinstance(counts, str):
+        runs = _compressed_runs(counts)
+    else:
+        runs = None
+    if runs is None:
+        return "has a run-length mask whose counts cannot be decoded"
+    if sum(runs) != size[0] * size[1]:
+        return (f"has a run-length mask whose runs cover {sum(runs)} pixels, not its "
+                f"{size[0]}x{size[1]}")
+    return None
+
+
+def _compressed_runs(text: str) -> list[int] | None:
+    """The runs of pycocotools' compressed RLE string (rleFrString), or None when the string
+    is not one: characters outside '0'..'o', a number cut short, or a negative run."""
+    runs: list[int] = []
+    position = 0
+    while position < len(text):
+        value, shift, more = 0, 0, True
+        while more:
+            if position >= len(text) or not 48 <= ord(text[position]) < 112:
+                return None
+            code = ord(text[position]) - 48
+            value |= (code & 0x1F) << shift
+            more = bool(code & 0x20)
+            position += 1
+            shift += 5
+            if not more and code & 0x10:
+                value |= -1 << shift
+        if len(runs) > 2:
+            value += runs[-2]
+        if not 0 <= value <= MAX_RUN:
+            return None
+        runs.append(value)
+    return runs
 
 
 def _fields(entry, wanted: dict[str, type], floats: list[str]) -> dict | str:

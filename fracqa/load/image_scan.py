@@ -29,6 +29,8 @@ import numpy as np
 from PIL import Image, ImageFile, JpegImagePlugin
 
 from fracqa.config import DEFAULT_PIXEL_LIMIT
+from fracqa.load.image_hashes import FIELDS as VIEW_FIELDS
+from fracqa.load.image_hashes import view_hashes
 from fracqa.load.image_header import header_record, jpeg_frame
 from fracqa.load.pixel_stats import STAT_COLUMNS, bottom_band, pixel_stats
 
@@ -45,7 +47,7 @@ MAGIC = (
 )
 HEADER_FIELDS = ("bytes", "format", "sha256", "width", "height", "mode", "refused",
                  "header_error", "header")  # fmt: skip
-DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *STAT_COLUMNS,
+DECODE_FIELDS = ("decoded", "decode_error", "pixel_hash", "phash", *VIEW_FIELDS, *STAT_COLUMNS,
                  "lenient_missing", "lenient_level")  # fmt: skip
 
 
@@ -110,9 +112,7 @@ def _decode(image: Image.Image, found: dict) -> None:
     found["pixel_hash"] = hashlib.sha256(
         f"{pixels.size}".encode() + pixels.tobytes()
     ).hexdigest()
-    import imagehash  # here: it costs the processes that never decode a third of a second
-
-    found["phash"] = str(imagehash.phash(pixels))
+    found.update(view_hashes(pixels, found["width"], found["height"]))  # phash, view_*: as stored
     found.update(pixel_stats(np.asarray(pixels), size, scale))
 
 
@@ -120,7 +120,7 @@ def _draft(image: Image.Image) -> int:
     """Switch a JPEG (or MPO) to draft mode: decoded at 1/8 of its size. The scale taken."""
     if not isinstance(image, JpegImagePlugin.JpegImageFile):
         return 1
-    image.draft("L", (image.width // DRAFT_SCALE, image.height // DRAFT_SCALE))
+    image.draft("L", (max(1, image.width // DRAFT_SCALE), max(1, image.height // DRAFT_SCALE)))
     config = getattr(image, "decoderconfig", ())
     return int(config[0]) if config and isinstance(config[0], int) and config[0] > 0 else 1
 

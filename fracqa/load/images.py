@@ -4,7 +4,10 @@ Files are listed without being opened. When the image headers or the image scan 
 for, `image_scan.read_image` then reads each file once, in the worker pool, while the caller
 loads the rest of the release. A link that leads outside the release is listed but never read;
 a file that is another file of the release under a second name (a symbolic link to it, or a hard
-link: the same inode) says which in `same_file_as`.
+link: the same inode) says which in `same_file_as`. A folder that cannot be listed is noted on
+the layout (LAY010). An image whose reading kills the worker process twice (see
+fracqa.workers) is not read: its row says so (`killed_reader`, IMG019) and holds nothing else
+read from the file.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, read_image
 from fracqa.workers import Workers
 
 FILE_COLUMNS = ("image_id", "file", "folder", "outside_root", "same_file_as")
-HEADER_COLUMNS = HEADER_FIELDS
+HEADER_COLUMNS = (*HEADER_FIELDS, "killed_reader")  # the reading killed its process twice
 SCAN_COLUMNS = DECODE_FIELDS
 
 
@@ -37,37 +40,32 @@ class PendingImages:
         _same_files(self.rows, layout)
         self.columns = list(FILE_COLUMNS)
         self._readable = [row for row in self.rows if not row["outside_root"]] if depth else []
-        self._chunks = []
+        self._chunks = None
         if depth:
             decode = depth == inputs.IMAGE_SCAN
-            if decode:
-                _import_decoders()
             self.columns += HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
             tasks = [(str(row["path"]), settings.pixel_limit, decode) for row in self._readable]
-            size = max(1, min(64, len(tasks) // (workers.count * 8)))
-            self._chunks = [workers.submit(_read_chunk, tasks[i:i + size])
-                            for i in range(0, len(tasks), size)]  # fmt: skip
-            progress = _progress(len(tasks), settings.progress)
-            for chunk in self._chunks:
-                chunk.add_done_callback(lambda done: progress.update(len(done.result())))
-            self._progress = progress
+            self._chunks = workers.in_chunks(_read_chunk, tasks)
+            self._progress = _progress(len(tasks), settings.progress)
+            self._chunks.add_done_callback(self._progress.update)
 
     def table(self) -> pd.DataFrame:
         """One row per file under images/: image_id (the file name), file (relative path),
         folder ("fractured", "non_fractured" or "other"), outside_root (a link leading out of
         the release), and what reading the file found (image_scan.HEADER_FIELDS and
         DECODE_FIELDS)."""
-        if self._chunks:
-            found = [result for chunk in self._chunks for result in chunk.result()]
+        if self._chunks is not None:
+            found = [result for part in self._chunks.results(_not_read) for result in part]
             self._progress.close()
             for row, read in zip(self._readable, found, strict=True):
                 row.update(read)
+                row.setdefault("killed_reader", False)
         frame = pd.DataFrame([{k: v for k, v in row.items() if k not in _PRIVATE}
                               for row in self.rows], columns=self.columns)  # fmt: skip
         for column in ("bytes", "width", "height"):
             if column in frame:
                 frame[column] = frame[column].astype("Int64")
-        for column in ("decoded", "refused", "outside_root"):
+        for column in ("decoded", "refused", "outside_root", "killed_reader"):
             if column in frame:
                 frame[column] = frame[column].astype("boolean").fillna(False).astype(bool)
         return frame.sort_values("file", ignore_index=True)
@@ -81,15 +79,20 @@ def image_table(layout: Layout, settings: ScanSettings | None = None,
         return PendingImages(layout, settings, workers, depth).table()
 
 
-def _import_decoders() -> None:
-    """Import what decoding needs here, before the pool forks its workers: each would import
-    it again otherwise (perceptual hashing pulls in scipy's FFT: a second per process)."""
-    import imagehash  # noqa: F401
-    import scipy.fftpack  # noqa: F401  (what imagehash.phash imports)
-
-
 def _read_chunk(tasks: list[tuple[str, int, bool]]) -> list[dict]:
     return [read_image(*task) for task in tasks]
+
+
+def _not_read(task: tuple[str, int, bool], how: str) -> list[dict]:
+    """The row of an image whose reading killed its process twice (`how`: "killed by SIGKILL",
+    ...): nothing is known of the file, which is not touched again."""
+    _, _, decode = task
+    found: dict = dict.fromkeys(HEADER_FIELDS + (DECODE_FIELDS if decode else ()))
+    reason = f"killed the process reading it, twice ({how}): not read"
+    found.update(refused=False, header_error=reason, killed_reader=True)
+    if decode:
+        found.update(decoded=False, decode_error=reason)
+    return [found]
 
 
 def _listing(layout: Layout):
@@ -97,7 +100,7 @@ def _listing(layout: Layout):
         return
     folders = {layout.fractured_dir: "fractured", layout.non_fractured_dir: "non_fractured"}
     prefix = len(str(layout.root)) + 1  # the walk yields paths under the root, as strings
-    for directory, entries in _walk(layout.images_dir):
+    for directory, entries in _walk(layout.images_dir, layout.note_unreadable):
         folder = folders.get(directory, "other")
         for entry in entries:
             link = entry.is_symlink()
@@ -138,15 +141,18 @@ def _same_files(rows: list[dict], layout: Layout) -> None:
                 row["same_file_as"] = names[0]["file"]
 
 
-def _walk(folder: Path):
-    """(folder, its file entries) for the folder and every sub-folder, links not followed."""
+def _walk(folder: Path, unreadable=None):
+    """(folder, its file entries) for the folder and every sub-folder, links not followed;
+    `unreadable(folder, error)` for a folder that cannot be listed."""
     stack = [folder]
     while stack:
         current = stack.pop()
         try:
             with os.scandir(current) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
+        except OSError as error:
+            if unreadable is not None:
+                unreadable(Path(current), error)
             continue
         files = [e for e in entries if not e.is_dir(follow_symlinks=False)]
         yield current, files
