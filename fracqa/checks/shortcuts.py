@@ -118,6 +118,10 @@ def _chart(result: Result, label: np.ndarray, table: list[dict] | None) -> dict:
                                          ("non-fractured", "non_fractured"))}}  # fmt: skip
 
 
+def _value(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _describe(result: Result, label: np.ndarray, table: list[dict] | None) -> str:
     attribute = result.attribute
     if attribute.numeric:
@@ -126,8 +130,8 @@ def _describe(result: Result, label: np.ndarray, table: list[dict] | None) -> st
         side = "larger" if auc > 0.5 else "smaller"
         unit = f" {attribute.unit}" if attribute.unit else ""
         return (f"AUC {auc:.2f} (fractured images have {side} values; 0.5 is no association), "
-                f"median {q['fractured']['p50']:.4g}{unit} fractured against "
-                f"{q['non-fractured']['p50']:.4g}{unit} non-fractured")
+                f"median {_value(q['fractured']['p50'])}{unit} fractured against "
+                f"{_value(q['non-fractured']['p50'])}{unit} non-fractured")
     rows = sorted(table, key=lambda r: -(r["fractured"] + r["non_fractured"]))[:4]
     shown = "; ".join(f"{r['category']}: {r['fractured']} fractured, {r['non_fractured']} not "
                       f"({100 * r['share_fractured']:.0f} % fractured)" for r in rows)

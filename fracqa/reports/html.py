@@ -197,8 +197,10 @@ def _box_shapes(chart: dict) -> dict:
                                + ", ".join(_number(v) for v in q.values())})  # fmt: skip
         lines.append({"x1": x(q["p50"]), "y1": y, "x2": x(q["p50"]), "y2": y + 24})
         texts.append({"x": 4, "y": y + 16, "text": name, "cls": "", "anchor": "start"})
-    texts.append({"x": left, "y": CHART_HEIGHT - 30, "text": _number(low), "cls": "value"})
-    texts.append({"x": right, "y": CHART_HEIGHT - 30, "text": _number(high), "cls": "value"})
+    texts.append({"x": left, "y": CHART_HEIGHT - 30, "text": _number(low), "cls": "value",
+                  "anchor": "start"})  # fmt: skip
+    texts.append({"x": right, "y": CHART_HEIGHT - 30, "text": _number(high), "cls": "value",
+                  "anchor": "end"})  # fmt: skip
     unit = chart.get("unit") or "value"
     texts.append({"x": CHART_WIDTH / 2, "y": CHART_HEIGHT - 2, "cls": "value",
                   "text": f"{unit}: box 25-75 %, line median, whiskers 10-90 %"})  # fmt: skip
