@@ -57,7 +57,7 @@ class Attribute:
     def constant(self) -> bool:
         if self.numeric:
             return bool(np.nanmax(self.values) == np.nanmin(self.values))
-        return len(np.unique(self.codes)) < 2
+        return len(self.codes) == 0 or bool(self.codes.min() == self.codes.max())
 
 
 @dataclass
@@ -102,19 +102,35 @@ def shuffles(groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED) ->
     largest = int(np.argmax(sizes))
     others = [g for g in range(len(sizes)) if g != largest and sizes[g]]
     drawn = int(sum(sizes[g] for g in others))
-    if n_items <= 2000:  # few items: permuting whole rows at once beats a call per row
-        return rng.permuted(np.tile(groups.astype(np.int8), (count, 1)), axis=1)
     out = np.full((count, n_items), largest, dtype=np.int8)
     if drawn == 0 or count == 0:
         return out
-    picks = np.empty((count, drawn), dtype=np.int64)
-    for row in range(count):
-        picks[row] = rng.choice(n_items, drawn, replace=False)
+    if n_items <= 2000:  # few items: a partial Fisher-Yates shuffle of all rows at once
+        picks = _drawn_together(rng, n_items, drawn, count)
+    else:  # many: one call per row draws faster than stepping a large matrix
+        picks = np.empty((count, drawn), dtype=np.int64)
+        for row in range(count):
+            picks[row] = rng.choice(n_items, drawn, replace=False)
     rows, at = np.arange(count)[:, None], 0
     for g in others:
         out[rows, picks[:, at:at + sizes[g]]] = g
         at += sizes[g]
     return out
+
+
+def _drawn_together(rng: np.random.Generator, n_items: int, drawn: int,
+                    count: int) -> np.ndarray:  # fmt: skip
+    """`count` random ordered samples of `drawn` items out of `n_items` (count x drawn): the
+    first `drawn` steps of a Fisher-Yates shuffle, taken for every sample at once."""
+    index = np.repeat(np.arange(n_items, dtype=np.int32)[:, None], count, axis=1)
+    columns = np.arange(count)
+    uniform = rng.random((drawn, count))
+    for step in range(drawn):  # swap position `step` with a random one at or after it
+        other = step + (uniform[step] * (n_items - step)).astype(np.int64)
+        held = index[other, columns]
+        index[other, columns] = index[step]
+        index[step] = held
+    return index[:drawn].T
 
 
 def shuffles_within(groups: np.ndarray, strata: np.ndarray, count: int = PERMUTATIONS,
@@ -123,11 +139,13 @@ def shuffles_within(groups: np.ndarray, strata: np.ndarray, count: int = PERMUTA
     stratum keeps its own count of every group): what a random split of the same images would
     look like if it kept, say, the image sizes of each split as they are."""
     rng = np.random.default_rng(seed)
-    groups = np.asarray(groups, dtype=np.int8)
-    out = np.empty((count, len(groups)), dtype=np.int8)
-    for stratum in np.unique(strata):
-        members = np.flatnonzero(strata == stratum)
-        out[:, members] = rng.permuted(np.tile(groups[members], (count, 1)), axis=1)
+    order = np.argsort(strata, kind="stable")  # each stratum a block of columns
+    ordered = np.tile(np.asarray(groups, dtype=np.int8)[order], (count, 1))
+    bounds = np.flatnonzero(np.diff(np.asarray(strata)[order])) + 1
+    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(order)], strict=True):
+        ordered[:, start:stop] = rng.permuted(ordered[:, start:stop], axis=1)
+    out = np.empty_like(ordered)
+    out[:, order] = ordered
     return out
 
 
@@ -216,15 +234,24 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def _sums(groupings: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per grouping (row of `groupings`), per group, the sum of each column over its items."""
+    """Per grouping (row of `groupings`), per group, the sum of each column over its items:
+    one matrix product per group but the largest, whose sums are what the others leave."""
     if columns.size == 0:
         return np.zeros((groupings.shape[0], n_groups, 0))
     matrix = columns.astype(np.float32)  # counts and rank sums stay exact well past 4,083 items
     total = columns.sum(axis=0)
+    rest = int(np.bincount(groupings[0].astype(np.int64), minlength=n_groups).argmax())
     out = np.empty((groupings.shape[0], n_groups, matrix.shape[1]))
-    for g in range(n_groups - 1):
-        out[:, g, :] = (groupings == g).astype(np.float32) @ matrix
-    out[:, n_groups - 1, :] = total - out[:, :n_groups - 1, :].sum(axis=1)
+    for g in range(n_groups):
+        if g == rest:
+            continue
+        if n_groups == 2 and g == 1:  # codes 0/1: the grouping is already group 1's indicator
+            indicator = groupings.astype(np.float32)
+        else:
+            indicator = (groupings == g).astype(np.float32)
+        out[:, g, :] = indicator @ matrix
+    others = [g for g in range(n_groups) if g != rest]
+    out[:, rest, :] = total - out[:, others, :].sum(axis=1)
     return out
 
 

@@ -42,7 +42,7 @@ from fracqa.release import Release
 MINIMUM_ITEMS = 20  # fewer images in the split than this: nothing to test
 STUDY_GAP = 2  # ids at most this far apart can be views of one study
 STUDY_SHUFFLES = 200
-WITHIN_SHUFFLES = 1000  # the second look, within image sizes: one test, not a family
+WITHIN_SHUFFLES = 500  # the second look, within image sizes: descriptive, one test at a time
 MAX_NAMED = 6  # cells named in a message; every cell is in the details
 
 
