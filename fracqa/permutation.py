@@ -70,6 +70,7 @@ class Result:
     p_adjusted: float = 1.0
     effect: dict = field(default_factory=dict)  # {"name": ..., "value": ...}
     cells: list[dict] = field(default_factory=list)  # per (category, group) or per group
+    fill: object = field(default=None, repr=False)  # works the cells out (see compare_groups)
     within: dict | None = None  # the test again within strata (see checks.balance)
     permutations: int = PERMUTATIONS  # the shuffles the p-values come from
 
@@ -150,10 +151,13 @@ def shuffles_within(groups: np.ndarray, strata: np.ndarray, count: int = PERMUTA
 
 
 def compare_groups(attributes: list[Attribute], groups: np.ndarray, names: tuple[str, ...],
-                    shuffled: np.ndarray, extras: list[Extra] = ()) -> list[Result]:  # fmt: skip
+                    shuffled: np.ndarray, extras: list[Extra] = (),
+                    detailed: bool = False) -> list[Result]:  # fmt: skip
     """Test each non-constant attribute against `groups` (codes 0..len(names)-1 per item),
     with `shuffled` (shuffles x items) as what random groupings give, and adjust every p-value
-    (the `extras` too) for the whole family."""
+    (the `extras` too) for the whole family. The cells (observed and random band per category
+    and group) are worked out for the attributes at or under the level, or for all when
+    `detailed`."""
     attributes = [a for a in attributes if not a.constant()]
     n_items, n_groups = len(groups), len(names)
     sizes = np.bincount(groups, minlength=n_groups).astype(float)
@@ -179,6 +183,8 @@ def compare_groups(attributes: list[Attribute], groups: np.ndarray, names: tuple
     for result, p, q in zip(results, p_values, adjusted, strict=False):
         result.p_value, result.p_adjusted = float(p), float(q)
         result.permutations = int(shuffled.shape[0])
+        if result.significant() or detailed:  # the bands cost; only findings show them
+            result.cells = result.fill()
     for extra, p, q in zip(extras, p_values[len(results):], adjusted[len(results):], strict=True):
         extra.p_value, extra.p_adjusted = float(p), float(q)
     return results
@@ -263,6 +269,12 @@ def _categorical(attribute, obs, perm, sizes, n_items, names):
     chi_perm = (((perm - expected[None]) ** 2) / expected[None]).sum(axis=(1, 2))
     k = int((totals > 0).sum())
     v = float(np.sqrt(chi_obs / (n_items * max(1, min(k, len(names)) - 1))))
+    result = Result(attribute, chi_obs, 1.0, effect={"name": "Cramér's V", "value": v})
+    result.fill = lambda: _categorical_cells(attribute, obs, perm, sizes, expected, names)
+    return chi_obs, chi_perm, result
+
+
+def _categorical_cells(attribute, obs, perm, sizes, expected, names) -> list[dict]:
     shown = list(attribute.shown if attribute.shown is not None else range(len(attribute.labels)))
     chosen = perm[:, :, shown]  # shuffles x groups x shown categories
     lows, highs = np.percentile(chosen, BAND, axis=0)
@@ -278,9 +290,7 @@ def _categorical(attribute, obs, perm, sizes, n_items, names):
                           "band": [low, high], "band_share": [low / size, high / size],
                           "z": float((count - means[g, j]) / (spreads[g, j] or 1.0)),
                           "outside": bool(count < low or count > high)})  # fmt: skip
-    result = Result(attribute, chi_obs, 1.0, effect={"name": "Cramér's V", "value": v},
-                    cells=cells)  # fmt: skip
-    return chi_obs, chi_perm, result
+    return cells
 
 
 def _numeric(attribute, obs, perm, sizes, n_items, names):
@@ -296,6 +306,12 @@ def _numeric(attribute, obs, perm, sizes, n_items, names):
         effect = {"name": "AUC", "value": auc}
     else:
         effect = {"name": "epsilon-squared", "value": max(0.0, h_obs / (n - 1))}
+    result = Result(attribute, h_obs, 1.0, effect=effect)
+    result.fill = lambda: _numeric_cells(obs, perm, safe, sizes, names)
+    return h_obs, h_perm, result
+
+
+def _numeric_cells(obs, perm, safe, sizes, names) -> list[dict]:
     cells = []
     all_means = perm[:, :, 1] / safe[None, :]
     lows, highs = np.percentile(all_means, BAND, axis=0)
@@ -307,7 +323,7 @@ def _numeric(attribute, obs, perm, sizes, n_items, names):
         cells.append({"category": None, "group": group, "observed": mean, "size": int(sizes[g]),
                       "band": [low, high], "z": float((mean - centres[g]) / spread),
                       "outside": bool(mean < low or mean > high)})  # fmt: skip
-    return h_obs, h_perm, Result(attribute, h_obs, 1.0, effect=effect, cells=cells)
+    return cells
 
 
 def categories(values: list, minimum: int = 10, other: str = "other",
