@@ -126,12 +126,13 @@ def _pattern(name: str) -> str:
     return name.translate(NINES)
 
 
-def shortcut_attributes(table: pd.DataFrame) -> list[Attribute]:
+def shortcut_attributes(table: pd.DataFrame,
+                        header: dict[str, list] | None = None) -> list[Attribute]:  # fmt: skip
     """Image properties that should say nothing about the label."""
     width = pd.to_numeric(table["width"], errors="coerce")
     height = pd.to_numeric(table["height"], errors="coerce")
     pixels = width * height
-    header = headers(table)
+    header = header or headers(table)
     quant = header["quantization"]
     luma = [q[0] if isinstance(q, list | tuple) and q else None for q in quant]
     chroma = [q[1] if isinstance(q, list | tuple) and len(q) > 1 else None for q in quant]

@@ -25,6 +25,7 @@ from fracqa.properties import (
     clinical_attributes,
     defects,
     flag,
+    headers,
     shortcut_attributes,
 )
 from fracqa.release import Release
@@ -59,14 +60,15 @@ def analyse(release: Release) -> LabelAnalysis | None:
     label = flag(table, "fractured").astype(np.int64)
     if len(table) < MINIMUM_ITEMS or label.min() == label.max():
         return None
-    properties, clinical = shortcut_attributes(table), clinical_attributes(table)
+    header = headers(table)
+    properties, clinical = shortcut_attributes(table, header), clinical_attributes(table)
     results = compare_groups(properties + clinical, label, CLASSES,
                              shuffles(label, LABEL_PERMUTATIONS))  # fmt: skip
     clinical_names = {a.name for a in clinical}
     return LabelAnalysis(table, label,
                          [r for r in results if r.attribute.name not in clinical_names],
                          [r for r in results if r.attribute.name in clinical_names],
-                         defects(table), len(results))  # fmt: skip
+                         defects(table, header), len(results))  # fmt: skip
 
 
 def strong(result: Result) -> bool:
