@@ -111,6 +111,7 @@ def audit(
     workers: int | None = None,
     expect: str | Path | None = None,
     tolerances: Mapping[str, float] | None = None,
+    croissant: str | Path | None = None,
     progress: bool = False,
 ) -> AuditResult:
     """Audit the release at `root`, as `fracqa audit` does.
@@ -118,14 +119,15 @@ def audit(
     The options are those of the command line; a configuration file (`config`, else the
     nearest fracqa.toml at or above `root` unless `use_config` is False) gives the rest.
     `severity` and `tolerances` ({"pixels": 2, "iou": 0.5, "hash_distance": 4, "area": 0.1})
-    are laid over the configuration's. Raises fracqa's errors (NotARelease, BadConfig,
+    are laid over the configuration's; `croissant` names a published Croissant description to
+    compare the release with. Raises fracqa's errors (NotARelease, BadConfig,
     BadWaivers, BadExpectations, UnknownSelector, all ValueError or Exception subclasses with
     a readable message) when the release or the options cannot be used.
     """
     options = resolve_options(root, config=config, use_config=use_config, select=select,
                               ignore=ignore, severity=severity, fail_on=fail_on, waivers=waivers,
                               workers=workers, expect=expect, tolerances=tolerances,
-                              progress=progress)  # fmt: skip
+                              croissant=croissant, progress=progress)  # fmt: skip
     record, release = audit_with(root, options)
     return AuditResult(record, options.fail_on, release)
 
@@ -138,7 +140,8 @@ def diff(old: str | Path, new: str | Path, **options: Any) -> ReleaseDiff:
 
 def resolve_options(root: str | Path, *, config=None, use_config: bool = True, select=(),
                     ignore=(), severity=None, fail_on=None, waivers=None, workers=None,
-                    expect=None, tolerances=None, progress: bool = False) -> Options:  # fmt: skip
+                    expect=None, tolerances=None, croissant=None,
+                    progress: bool = False) -> Options:  # fmt: skip
     """The effective options of an API call: the configuration file's, then the arguments'."""
     if fail_on is not None and fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
@@ -146,6 +149,7 @@ def resolve_options(root: str | Path, *, config=None, use_config: bool = True, s
                            select=list(select), ignore=list(ignore), fail_on=fail_on,
                            workers=workers, expect=Path(expect) if expect else None,
                            waivers=Path(waivers) if waivers else None,
+                           croissant=Path(croissant) if croissant else None,
                            progress=progress)  # fmt: skip
     settings = options.settings
     if tolerances:

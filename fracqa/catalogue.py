@@ -46,6 +46,7 @@ CHECK_MODULES = (
     "fracqa.checks.statistics",
     "fracqa.checks.balance",
     "fracqa.checks.shortcuts",
+    "fracqa.checks.croissant",
     "fracqa.checks.waivers",
 )
 
@@ -189,10 +190,12 @@ def select_rules(
     ignore: Sequence[str] = (),
     severity: Mapping[str, str] | None = None,
     waivers: bool = False,
+    croissant: bool = False,
 ) -> list[Rule]:
     """The rules to run: those matching any `select` entry (all when empty) and no `ignore` entry,
     each at the severity `severity` gives it (by code, prefix or name; the most specific entry
-    wins). The waiver rules run when `waivers` are in use, whatever `select` says.
+    wins). The waiver rules run when `waivers` are in use, the croissant rules when a Croissant
+    description is given (`croissant`), whatever `select` says.
 
     Entries are codes (`CSV004`), prefixes (`STA`, `CSV0`) or names (`image-id-format`).
     """
@@ -201,9 +204,11 @@ def select_rules(
     for selector in [*select, *ignore, *severity]:
         if not any(r.matches(selector) for r in rules):
             raise UnknownSelector(no_rule(selector))
-    chosen = [r for r in rules if r.family != "waivers"]
+    chosen = [r for r in rules if r.family not in ("waivers", "croissant")]
     if select:
         chosen = [r for r in chosen if any(r.matches(s) for s in select)]
+    if croissant:
+        chosen += [r for r in rules if r.family == "croissant"]
     if waivers:
         chosen += [r for r in rules if r.family == "waivers"]
     chosen = [r for r in chosen if not any(r.matches(s) for s in ignore)]

@@ -1,5 +1,5 @@
 """The `fracqa` command: audit a release, accept its current findings (baseline), compare two
-releases (diff), list the rules, explain one."""
+releases (diff), describe a release in Croissant (croissant), list the rules, explain one."""
 
 from __future__ import annotations
 
@@ -124,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(audit)
     audit.add_argument("--waivers", type=Path, metavar="FILE",
                        help="accept the findings this file waives (see `fracqa baseline`)")
+    audit.add_argument("--croissant", type=Path, metavar="FILE",
+                       help="compare the release with this published Croissant description "
+                            "(see `fracqa croissant`): every file it names, with its SHA-256")
     audit.add_argument("--show-config", action="store_true",
                        help="print the effective configuration and exit")
     audit.add_argument("--fail-on", choices=FAIL_ON,
@@ -153,6 +156,24 @@ def _parser() -> argparse.ArgumentParser:
     accept.add_argument("-q", "--quiet", action="count", default=0,
                         help="print nothing but errors")
     accept.set_defaults(run=_baseline)
+
+    describe = commands.add_parser(
+        "croissant", help="write a Croissant description (JSON-LD) of a release")
+    _root(describe)
+    describe.add_argument("-o", "--output", type=Path, metavar="FILE", required=True,
+                          help="the description to write ('-': stdout); outside the release")
+    describe.add_argument("--config", type=Path, metavar="FILE",
+                          help="a fracqa.toml or pyproject.toml (default: the nearest one at or "
+                               "above the release); its [croissant-metadata] table sets the "
+                               "metadata written")
+    describe.add_argument("--no-config", action="store_true",
+                          help="use no configuration file: the data descriptor's metadata")
+    describe.add_argument("--workers", type=_positive, metavar="N",
+                          help="processes that read the images (default: every core)")
+    describe.add_argument("-q", "--quiet", action="count", default=0,
+                          help="print nothing but errors")
+    describe.add_argument("--debug", action="store_true", help="show the traceback of a fault")
+    describe.set_defaults(run=_croissant, select=[], ignore=[], expect=None)
 
     compare = commands.add_parser("diff", help="what changed between two versions of a release")
     compare.add_argument("old", type=Path, metavar="OLD_ROOT", help="the earlier release")
@@ -256,6 +277,7 @@ def _options(args: argparse.Namespace, root: Path) -> Options:
                         ignore=_split(args.ignore), fail_on=getattr(args, "fail_on", None),
                         workers=args.workers, expect=args.expect,
                         waivers=getattr(args, "waivers", None),
+                        croissant=getattr(args, "croissant", None),
                         progress=sys.stderr.isatty() and not args.quiet)  # fmt: skip
 
 
@@ -368,6 +390,20 @@ def _baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _croissant(args: argparse.Namespace) -> int:
+    from fracqa.croissant import write_description
+
+    _check_outputs({"croissant": args.output}, args.root)
+    options = _options(args, args.root)
+    document, text = write_description(args.root, args.output, options)
+    _write(args.output, text.encode("utf-8"))
+    if not args.quiet and str(args.output) != "-":
+        files = next(r for r in document["recordSet"] if r["@id"] == "file_checksums")["data"]
+        print(f"wrote {args.output}: a Croissant 1.1 description of {len(files)} files of "
+              f"{args.root}, each with its SHA-256")  # fmt: skip
+    return EXIT_OK
+
+
 def _diff(args: argparse.Namespace) -> int:
     from fracqa.compare import diff_releases
     from fracqa.reports import diff_console, diff_html, diff_json
@@ -406,7 +442,7 @@ def _previous_waivers(path: Path) -> Waivers | None:
 
 
 _OPTION = {"JSON": "--json", "HTML": "--html", "JUnit": "--junit", "SARIF": "--sarif",
-           "waivers": "--output"}  # fmt: skip
+           "waivers": "--output", "croissant": "--output"}  # fmt: skip
 
 
 def _check_outputs(outputs: dict[str, Path | None], *roots: Path) -> None:

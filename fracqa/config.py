@@ -42,6 +42,7 @@ class Settings:
     pixel_limit: int = DEFAULT_PIXEL_LIMIT
     expectations: Path = DEFAULT_EXPECTATIONS  # the published figures to compare with
     progress: bool = False  # a progress bar for the image scan, on a terminal
+    croissant: Path | None = None  # a published Croissant description to compare with
 
     @property
     def scan(self) -> ScanSettings:

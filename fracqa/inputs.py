@@ -22,10 +22,11 @@ VOC = "voc"
 SPLITS = "splits"  # the three split lists
 FIGURES = "published figures"  # the expected figures, measured by Great Expectations
 WAIVERS = "waivers"  # the waivers file and what it accepted (the waiver rules only)
+CROISSANT = "croissant"  # the published Croissant description to compare with (--croissant)
 
 ANNOTATION_FORMATS = (COCO, VGG, YOLO, VOC)
 ALL = (CSV, IMAGE_FILES, IMAGE_HEADERS, IMAGE_SCAN, *ANNOTATION_FORMATS, SPLITS, FIGURES,
-       WAIVERS)  # fmt: skip
+       WAIVERS, CROISSANT)  # fmt: skip
 
 # What must be loaded for an input to be loaded.
 REQUIRES: dict[str, tuple[str, ...]] = {

@@ -21,8 +21,10 @@ class Severity(StrEnum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+# `croissant` compares the release with a published Croissant description of it (--croissant);
 # `waivers` holds fracqa's own rules about the waivers file an audit is given.
-FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "waivers")
+FAMILIES = ("layout", "csv", "images", "annotations", "splits", "statistics", "croissant",
+            "waivers")
 PREFIX_OF_FAMILY = {
     "layout": "LAY",
     "csv": "CSV",
@@ -30,6 +32,7 @@ PREFIX_OF_FAMILY = {
     "annotations": "ANN",
     "splits": "SPL",
     "statistics": "STA",
+    "croissant": "CRO",
     "waivers": "WAV",
 }
 

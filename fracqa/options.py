@@ -8,6 +8,7 @@ fail-on = "error"                       # error | warning | never
 workers = 4                             # image-scan processes (default: every core)
 expect = "stats/fracatlas-2024.yaml"    # published figures (paths are relative to this file)
 waivers = "waivers.toml"                # accepted findings (see `fracqa baseline`)
+croissant = "croissant.json"            # a published Croissant description to compare with
 
 [severity]                              # a rule's severity, by code, prefix or name
 IMG011 = "warning"
@@ -17,6 +18,12 @@ pixels = 1.0          # box corners and vertices this far apart still agree
 iou = 0.5             # the least IoU at which two versions of an instance are the same one
 hash-distance = 4     # perceptual-hash bits within which images are near-duplicates
 area = 0.1            # relative difference of COCO `area` from its polygon's area
+
+[croissant-metadata]  # what `fracqa croissant` writes in place of the data descriptor's facts
+version = "7.0.0"
+
+[croissant-metadata.rai]                # Croissant RAI properties, by their Croissant names
+dataBiases = "..."
 ```
 """
 
@@ -54,6 +61,7 @@ class Options:
     waivers: Path | None = None
     settings: Settings = field(default_factory=Settings)
     source: Path | None = None  # the configuration file read, if any
+    croissant_metadata: Mapping[str, Any] = field(default_factory=dict)  # [croissant-metadata]
 
     def to_toml(self) -> str:
         """The effective configuration, in the configuration file's own form."""
@@ -74,10 +82,16 @@ class Options:
             table["waivers"] = str(self.waivers)
         else:
             unset.append("waivers: none")
+        if self.settings.croissant:
+            table["croissant"] = str(self.settings.croissant)
+        else:
+            unset.append("croissant: none")
         table["severity"] = dict(self.severity)
         table["tolerances"] = {"pixels": tolerances.pixels, "iou": tolerances.iou,
                                "hash-distance": tolerances.hash_distance,
                                "area": tolerances.area}  # fmt: skip
+        if self.croissant_metadata:
+            table["croissant-metadata"] = dict(self.croissant_metadata)
         origin = f"from {self.source}" if self.source else "no configuration file: defaults"
         notes = f"# fracqa's effective configuration ({origin}, then the command line)\n"
         if unset:
@@ -110,6 +124,7 @@ def load_options(
     workers: int | None = None,
     expect: Path | None = None,
     waivers: Path | None = None,
+    croissant: Path | None = None,
     progress: bool = False,
 ) -> Options:
     """The options of a run: the configuration file's (`config`, else the one found beside
@@ -122,7 +137,8 @@ def load_options(
     settings = options.settings
     settings = replace(settings, progress=progress,
                        workers=workers if workers is not None else settings.workers,
-                       expectations=Path(expect) if expect else settings.expectations)  # fmt: skip
+                       expectations=Path(expect) if expect else settings.expectations,
+                       croissant=Path(croissant) if croissant else settings.croissant)  # fmt: skip
     return replace(
         options,
         select=tuple(select) or options.select,
@@ -140,12 +156,12 @@ def read_config(path: Path) -> Options:
         document = document.get("tool", {}).get("fracqa")
         if document is None:
             raise BadConfig(f"{path}: has no [tool.fracqa] table")
-    known = {**_TOP_LEVEL, "severity": None, "tolerances": None}
+    known = {**_TOP_LEVEL, "severity": None, "tolerances": None, "croissant-metadata": None}
     _refuse_unknown(path, "", document, known)
     values = {key: check(path, key, document[key]) for key, check in _TOP_LEVEL.items()
               if key in document}  # fmt: skip
     base = path.resolve().parent
-    for key in ("expect", "waivers"):
+    for key in ("expect", "waivers", "croissant"):
         if key in values:
             values[key] = base / values[key]
     return Options(
@@ -159,8 +175,10 @@ def read_config(path: Path) -> Options:
             workers=values.get("workers"),
             pixel_limit=values.get("pixel-limit", DEFAULT_PIXEL_LIMIT),
             expectations=values.get("expect", DEFAULT_EXPECTATIONS),
+            croissant=values.get("croissant"),
         ),
         source=path.resolve(),
+        croissant_metadata=_croissant_metadata(path, document.get("croissant-metadata", {})),
     )
 
 
@@ -237,6 +255,7 @@ _TOP_LEVEL: dict[str, Callable[[Path, str, Any], Any]] = {
     "workers": _number(int, 1),
     "expect": _path,
     "waivers": _path,
+    "croissant": _path,
     "pixel-limit": _number(int, 1),
 }
 
@@ -266,3 +285,35 @@ def _severities(path: Path, table: Any) -> dict[str, str]:
     for rule in table:
         _refuse_no_rule(path, "[severity] key", rule)
     return {rule: _choice(levels)(path, f"severity.{rule}", level) for rule, level in table.items()}
+
+
+_METADATA_TEXT = ("name", "description", "license", "url", "version", "cite-as",
+                  "date-published", "date-modified")  # fmt: skip
+_METADATA_LISTS = ("keywords", "creators")
+
+
+def _croissant_metadata(path: Path, table: Any) -> dict[str, Any]:
+    """The [croissant-metadata] table: the dataset's metadata and, in [croissant-metadata.rai],
+    its Croissant RAI properties, each a string (keywords and creators: lists of strings)."""
+    from fracqa.croissant import RAI_KEYS
+
+    known = {key: None for key in (*_METADATA_TEXT, *_METADATA_LISTS, "rai")}
+    _refuse_unknown(path, "croissant-metadata", table, known)
+    found: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"croissant-metadata.{key}"
+        if key in _METADATA_LISTS:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise BadConfig(f"{path}: {where} must be a list of strings")
+            found[key] = list(value)
+        elif key == "rai":
+            _refuse_unknown(path, "croissant-metadata.rai", value, dict.fromkeys(RAI_KEYS))
+            for name, text in value.items():
+                if not isinstance(text, str):
+                    raise BadConfig(f"{path}: {where}.{name} must be a string")
+            found["rai"] = dict(value)
+        elif not isinstance(value, str) or not value.strip():
+            raise BadConfig(f"{path}: {where} must be a string that is not empty")
+        else:
+            found[key] = value
+    return found

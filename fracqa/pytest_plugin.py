@@ -87,7 +87,8 @@ class ReleaseAudit(pytest.Collector):
                 waivers=get("fracqa_waivers"),
             )  # fmt: skip
             rules = select_rules(self.options.select, self.options.ignore, self.options.severity,
-                                 waivers=self.options.waivers is not None)  # fmt: skip
+                                 waivers=self.options.waivers is not None,
+                                 croissant=self.options.settings.croissant is not None)
         except (BadConfig, UnknownSelector) as error:
             self._error = str(error)  # reported by the one test case this release then has
             return [RuleCase.from_parent(self, name="options", rule=None)]
@@ -96,6 +97,7 @@ class ReleaseAudit(pytest.Collector):
     def record(self):
         """The audit of this release, run once for all its test cases."""
         from fracqa.layout import NotARelease
+        from fracqa.load.croissant import BadCroissant
         from fracqa.load.expectations import BadExpectations
         from fracqa.runner import audit_with
         from fracqa.waivers import BadWaivers
@@ -103,7 +105,7 @@ class ReleaseAudit(pytest.Collector):
         if self._error is None and self._record is None and self._crash is None:
             try:
                 self._record = audit_with(self.root, self.options)[0]
-            except (NotARelease, BadExpectations, BadWaivers) as error:
+            except (NotARelease, BadExpectations, BadWaivers, BadCroissant) as error:
                 self._error = str(error)
             except Exception as error:  # noqa: BLE001 - kept so that the audit runs only once
                 self._crash = error

@@ -21,6 +21,7 @@ from fracqa.config import Settings
 from fracqa.figures import PublishedFigures, measure, statistics_frames
 from fracqa.layout import Layout
 from fracqa.load.annotation_table import Annotations
+from fracqa.load.croissant import Description, load_description
 from fracqa.load.dataset_csv import DatasetCsv, read_dataset_csv, typed_meta
 from fracqa.load.expectations import Expectations
 from fracqa.load.images import FILE_COLUMNS, HEADER_COLUMNS, SCAN_COLUMNS, PendingImages
@@ -52,6 +53,7 @@ class Release:
     annotations: Annotations = field(default_factory=lambda: Annotations.of([]))
     splits: SplitTables = field(default_factory=SplitTables.empty)
     figures: PublishedFigures | None = None
+    croissant: Description | None = None  # the published description to compare with
     _derived: dict[Any, Any] = field(default_factory=dict)
 
     @property
@@ -141,6 +143,11 @@ class RuleView:
         self._require(inputs.FIGURES)
         return self._release.figures
 
+    @property
+    def croissant(self) -> Description | None:
+        self._require(inputs.CROISSANT)
+        return self._release.croissant
+
     def problems(self, code: str) -> Iterator[Hit]:
         """The loaders' problems that rule `code` reports, from the inputs the rule declares."""
         return self._release.problems(code, self._needs)
@@ -167,6 +174,9 @@ def load_release(layout: Layout, settings: Settings | None = None,
     the pool; YOLO's pixel boxes are placed once the real image sizes are known."""
     settings = settings or Settings()
     release = Release(layout, needs, settings)
+    if inputs.CROISSANT in needs and settings.croissant is not None:
+        # First: an unusable description stops the audit before anything is read.
+        release.croissant = load_description(settings.croissant, layout.root)
     if inputs.CSV in needs and layout.dataset_csv is not None:
         release.dataset_csv = read_dataset_csv(layout.dataset_csv,
                                                layout.relative(layout.dataset_csv))  # fmt: skip

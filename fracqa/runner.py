@@ -72,8 +72,9 @@ def audit_release(
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    rules = select_rules(select, ignore, severity, waivers=waivers is not None)
     settings = settings or Settings()
+    rules = select_rules(select, ignore, severity, waivers=waivers is not None,
+                         croissant=settings.croissant is not None)  # fmt: skip
     release_rules = [rule for rule in rules if rule.family != "waivers"]
     needs = needed_inputs(release_rules) | inputs.closure(load)
     expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None

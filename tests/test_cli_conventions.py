@@ -261,7 +261,7 @@ def test_explain_a_mistyped_rule(capsys):
      "'github', 'sarif'); did you mean 'sarif'?"),
     (["audit", ".", "--color", "alway"], "did you mean 'always'?"),
     (["audti", "."], "argument COMMAND: invalid choice: 'audti' (choose from 'audit', "
-                     "'baseline', 'diff', 'rules', 'explain'); did you mean 'audit'?"),
+                     "'baseline', 'croissant', 'diff', 'rules', 'explain'); did you mean 'audit'?"),
     (["audit", ".", "--fail-one", "error"],
      "unrecognized arguments: --fail-one error; did you mean '--fail-on'?"),
 ])  # fmt: skip

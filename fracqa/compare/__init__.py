@@ -25,7 +25,7 @@ is readable in both versions. Only `diff_releases` runs the audit (fracqa.runner
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fracqa import inputs
@@ -98,7 +98,10 @@ COMPARED = frozenset({inputs.CSV, inputs.IMAGE_HEADERS, *inputs.ANNOTATION_FORMA
 
 
 def diff_releases(old_root: Path, new_root: Path, options: Options) -> ReleaseDiff:
-    """Audit both versions with `options` and compare them."""
+    """Audit both versions with `options` and compare them (not against a Croissant
+    description: the configuration's `croissant` describes one version, and the diff compares
+    the two with each other)."""
+    options = replace(options, settings=replace(options.settings, croissant=None))
     (old, old_release), (new, new_release) = (audit_with(root, options, load=COMPARED)
                                               for root in (old_root, new_root))  # fmt: skip
     return compare(old, old_release, new, new_release, options.fail_on)

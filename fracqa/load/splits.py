@@ -12,6 +12,7 @@ file; fracqa takes the first field). A byte-order mark is read as pandas reads i
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -31,6 +32,7 @@ class SplitTables:
     table: pd.DataFrame
     complete: bool  # all three files present and readable
     problems: list[tuple[str, Hit]] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # file -> SHA-256 of what was read
 
     @classmethod
     def empty(cls) -> SplitTables:
@@ -39,7 +41,7 @@ class SplitTables:
 
 
 def load_splits(layout: Layout) -> SplitTables:
-    rows, problems, read = [], [], 0
+    rows, problems, read, digests = [], [], 0, {}
     for split in SPLITS:
         path = layout.split_files.get(split)
         if path is None:
@@ -47,6 +49,7 @@ def load_splits(layout: Layout) -> SplitTables:
         file = layout.relative(path)
         try:
             data = read_document(path)
+            digests[file] = hashlib.sha256(data).hexdigest()
             lines = as_text(data).splitlines()
         except Unreadable as error:
             problems.append(("SPL001", Hit(f"{file} {error}", file=file)))
@@ -72,7 +75,7 @@ def load_splits(layout: Layout) -> SplitTables:
         read += 1
         rows.extend((image_id, split, file, n) for n, image_id in numbered[1:])
     table = pd.DataFrame(rows, columns=SPLIT_COLUMNS)
-    return SplitTables(table, complete=read == len(SPLITS), problems=problems)
+    return SplitTables(table, complete=read == len(SPLITS), problems=problems, digests=digests)
 
 
 def _records(lines: list[str], file: str, problems: list) -> list[tuple[int, str]]:
