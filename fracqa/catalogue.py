@@ -44,6 +44,8 @@ CHECK_MODULES = (
     "fracqa.checks.reader_structure",
     "fracqa.checks.splits",
     "fracqa.checks.statistics",
+    "fracqa.checks.balance",
+    "fracqa.checks.shortcuts",
     "fracqa.checks.privacy_metadata",
     "fracqa.checks.privacy_text",
     "fracqa.checks.privacy_ocr",

@@ -548,9 +548,36 @@ def rules_markdown(rules) -> str:
         "|---|---|---|---|---|",
         *(f"| {r.code} | {r.name} | {r.family} | {r.severity.value} | {r.title} |" for r in rules),
     ]
+    if any(r.code in ("STA005", "STA007") for r in rules):
+        lines += ["", "## How the statistical rules decide (STA005-STA010)", "", STATISTICS_NOTE]
     for r in rules:
         lines += ["", f"## {r.code} {r.name}", "", f"*{r.family}, {r.severity.value}*", "", r.doc]
     return "\n".join(lines) + "\n"
+
+
+STATISTICS_NOTE = """\
+The split and label rules ask one question: could chance have produced what the release
+shows? For the split (STA005, STA006) fracqa deals the images of the split files out again at
+random into splits of the same sizes, 2,000 times, with a fixed seed (the same release always
+gets the same answer). For every attribute (each dataset.csv flag, fracture_count, the image
+size, mode, file size, decode defects) it measures how unevenly the real split spreads it (the
+chi-square of the attribute-by-split counts; for file size the Kruskal-Wallis statistic of its
+ranks) and counts the random splits that are at least as uneven: that share is the p-value.
+With fifteen attributes tested at once, one of them would look uneven by luck fairly often,
+so each p-value is adjusted the minP way: it becomes the share of random splits in which *any*
+attribute is at least that extreme (this also accounts for attributes that go together, such
+as image size and file size). An attribute is reported when its adjusted p-value is at most
+0.05, so a split that really is random is flagged in at most one release in twenty. The
+warning names the splits whose counts fall outside the range 95 % of the random splits give
+(their 2.5th to 97.5th percentiles) and gives an effect size: Cramér's V, from 0 (no
+association) to 1 (the attribute decides the split). STA006 counts, on the same random
+splits, how often the split changes from one image to the next along the sorted ids. STA007
+and STA009 shuffle the `fractured` label instead (1,000 times) and report a property only
+when it is also large enough to matter: Cramér's V of at least 0.1, or an AUC (the chance
+that a random fractured image has a larger value than a random non-fractured one; 0.5 is
+none) outside 0.4-0.6. STA008 computes exactly the chance that a random labelling puts every
+image with a defect in one class. No rule uses a fixed tolerance such as "within 5 points":
+with 61 test images, honest random splits differ by more than that."""
 
 
 def _explain(args: argparse.Namespace) -> int:

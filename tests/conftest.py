@@ -19,7 +19,8 @@ from fracqa.catalogue import registered
 from fracqa.checks.csv_schema import schema_hits
 from fracqa.figures import import_great_expectations
 from fracqa.model import AuditRecord
-from fracqa.runner import run_audit
+from fracqa.release import Release
+from fracqa.runner import audit_release
 from tests import replica_cache
 from tests.replica_cache import shared_replica
 
@@ -84,8 +85,21 @@ def full_replica() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def full_audit(full_replica) -> AuditRecord:
-    return run_audit(full_replica)
+def full_audited(full_replica) -> tuple[AuditRecord, Release]:
+    """One audit of the replica by every rule, with the release it loaded (its tables)."""
+    return audit_release(full_replica)
+
+
+@pytest.fixture(scope="session")
+def full_audit(full_audited) -> AuditRecord:
+    return full_audited[0]
+
+
+@pytest.fixture(scope="session")
+def full_release(full_audited) -> Release:
+    """The replica's loaded tables, for rules re-run on variants of one table (a split file,
+    say) without scanning the images again. Never change it: replace tables in a copy."""
+    return full_audited[1]
 
 
 @pytest.fixture

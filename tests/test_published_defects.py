@@ -10,7 +10,7 @@ from fixtures import defects
 from fixtures.defects_published import plant_all
 from fracqa.model import AuditRecord
 from fracqa.runner import run_audit
-from tests.helpers import findings_of
+from tests.helpers import EXPECTED_ON_REPLICA, findings_of
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +84,19 @@ def test_a_release_of_l_and_rgb_images_is_one_release_level_note(published):
     assert mix.severity.value == "info" and "L" in mix.message and "RGB" in mix.message
 
 
+def test_the_truncated_negatives_are_one_shortcut_finding(published):
+    planted, result = published
+    [defect] = [f for f in findings_of(result, "STA008") if "decode" in f.location]
+    assert defect.details["images"] == sorted(planted["truncated"])
+    assert defect.details["class"] == "non-fractured" and defect.details["probability"] < 1e-4
+
+
 def test_nothing_else_is_reported(published):
     _, result = published
     # PRV004: the summary of the metadata the 25 EXIF-oriented images carry (info)
     expected = {"IMG004", "CSV003", "ANN010", "STA001", "STA002", "STA003", "STA004", "IMG007",
-                "IMG020", "IMG022", "IMG011", "IMG012", "IMG013", "PRV004"}
+                "IMG020", "IMG022", "IMG011", "IMG012", "IMG013", "PRV004",
+                "STA005", "STA006", "STA008", "STA009"}  # fmt: skip
     assert {f.rule for f in result.findings} <= expected
+    # the official split's imbalance, as in the replica; nothing else of the split
+    assert {f.location for f in findings_of(result, "STA005")} <= EXPECTED_ON_REPLICA["STA005"]

@@ -65,6 +65,7 @@ def view(result: AuditRecord, fail_on: str) -> dict:
         # the rules with findings, the worst first: what fails the release opens the report
         "groups": sorted((entry for entry in rules if entry["findings"]), key=_gravity),
         "where": where,
+        "finding_chart": finding_chart,
         "page_size": PAGE_SIZE,
         "statistics": _statistics(result.statistics),
         "charts": _charts(result),
@@ -117,3 +118,114 @@ def _charts(result: AuditRecord) -> list[dict]:
                   if v is not None]  # fmt: skip
         chart["top"] = max(values) if values else 1
     return charts
+
+
+CHART_WIDTH, CHART_HEIGHT = 300, 150  # the small chart beside a statistical finding
+
+
+def finding_chart(chart: dict | None) -> dict | None:
+    """The shapes of the small SVG chart a statistical finding carries in `details["chart"]`:
+    `band` (the observed value per group against the band random groupings give), `box` (a
+    numeric property's 10/25/50/75/90th percentiles per class) or `bars` (shares per category
+    and series). Geometry only: the numbers come from the finding."""
+    if not isinstance(chart, dict):
+        return None
+    draw = {"band": _band_shapes, "box": _box_shapes, "bars": _bar_shapes}.get(chart.get("kind"))
+    if draw is None:
+        return None
+    try:
+        shapes = draw(chart)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    return {"title": str(chart.get("title", "")), "width": CHART_WIDTH,
+            "height": CHART_HEIGHT, **shapes}  # fmt: skip
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.1f}k"
+    return f"{value:.3g}"
+
+
+def _band_shapes(chart: dict) -> dict:
+    bars = chart["bars"]
+    top = max(max(float(b["value"]), float(b["high"])) for b in bars) * 1.1 or 1.0
+    plot, base, slot = CHART_HEIGHT - 40, CHART_HEIGHT - 24, (CHART_WIDTH - 20) / len(bars)
+    rects, texts, lines = [], [], []
+    for i, bar in enumerate(bars):
+        x = 10 + i * slot
+        low, high, value = float(bar["low"]), float(bar["high"]), float(bar["value"])
+        y_low, y_high = base - low / top * plot, base - high / top * plot
+        rects.append({"x": x + slot * 0.2, "y": y_high, "w": slot * 0.6,
+                      "h": max(1.0, y_low - y_high), "cls": "band",
+                      "title": f"{bar['label']}: a random grouping gives {_number(low)}-"
+                               f"{_number(high)}"})  # fmt: skip
+        height = value / top * plot
+        outside = value < low or value > high
+        rects.append({"x": x + slot * 0.4, "y": base - height, "w": slot * 0.2,
+                      "h": max(0.5, height), "cls": "outside" if outside else "inside",
+                      "title": f"{bar['label']}: observed {_number(value)}"})  # fmt: skip
+        texts.append({"x": x + slot / 2, "y": base + 14, "text": str(bar["label"]), "cls": ""})
+        texts.append({"x": x + slot / 2, "y": base - height - 4, "text": _number(value),
+                      "cls": "value"})  # fmt: skip
+    lines.append({"x1": 10, "y1": base, "x2": CHART_WIDTH - 10, "y2": base})
+    legend = f"bar: observed ({chart.get('unit', '')}); grey: 95 % of random draws"
+    texts.append({"x": CHART_WIDTH / 2, "y": CHART_HEIGHT - 2, "text": legend, "cls": "value"})
+    return {"rects": rects, "texts": texts, "lines": lines}
+
+
+def _box_shapes(chart: dict) -> dict:
+    classes = chart["classes"]
+    values = [float(v) for q in classes.values() for v in q.values()]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    left, right = 90, CHART_WIDTH - 12
+
+    def x(value: float) -> float:
+        return left + (float(value) - low) / span * (right - left)
+
+    rects, lines, texts = [], [], []
+    for i, (name, q) in enumerate(classes.items()):
+        y = 20 + i * 45
+        lines.append({"x1": x(q["p10"]), "y1": y + 12, "x2": x(q["p90"]), "y2": y + 12})
+        rects.append({"x": x(q["p25"]), "y": y, "w": max(1.0, x(q["p75"]) - x(q["p25"])),
+                      "h": 24, "cls": "fractured" if name == "fractured" else "negative",
+                      "title": f"{name}: 10/25/50/75/90th percentiles "
+                               + ", ".join(_number(v) for v in q.values())})  # fmt: skip
+        lines.append({"x1": x(q["p50"]), "y1": y, "x2": x(q["p50"]), "y2": y + 24})
+        texts.append({"x": 4, "y": y + 16, "text": name, "cls": "", "anchor": "start"})
+    texts.append({"x": left, "y": CHART_HEIGHT - 30, "text": _number(low), "cls": "value",
+                  "anchor": "start"})  # fmt: skip
+    texts.append({"x": right, "y": CHART_HEIGHT - 30, "text": _number(high), "cls": "value",
+                  "anchor": "end"})  # fmt: skip
+    unit = chart.get("unit") or "value"
+    texts.append({"x": CHART_WIDTH / 2, "y": CHART_HEIGHT - 2, "cls": "value",
+                  "text": f"{unit}: box 25-75 %, line median, whiskers 10-90 %"})  # fmt: skip
+    return {"rects": rects, "texts": texts, "lines": lines}
+
+
+def _bar_shapes(chart: dict) -> dict:
+    categories, series = chart["categories"][:8], chart["series"]
+    names = list(series)
+    top = max(float(v) for values in series.values() for v in values[:8]) * 1.1 or 1.0
+    plot, base = CHART_HEIGHT - 44, CHART_HEIGHT - 28
+    slot = (CHART_WIDTH - 20) / max(1, len(categories))
+    width = slot * 0.8 / max(1, len(names))
+    rects, texts = [], []
+    for i, category in enumerate(categories):
+        x = 10 + i * slot + slot * 0.1
+        for j, name in enumerate(names):
+            value = float(series[name][i])
+            height = value / top * plot
+            rects.append({"x": x + j * width, "y": base - height, "w": width * 0.9,
+                          "h": max(0.5, height), "cls": f"series{j}",
+                          "title": f"{category}, {name}: {_number(value)}"})  # fmt: skip
+        texts.append({"x": 10 + i * slot + slot / 2, "y": base + 12, "cls": "",
+                      "text": str(category)[:14]})  # fmt: skip
+    legend = "; ".join(f"{'dark' if j == 0 else 'light'}: {n}" for j, n in enumerate(names))
+    texts.append({"x": CHART_WIDTH / 2, "y": CHART_HEIGHT - 2, "text": legend, "cls": "value"})
+    return {"rects": rects, "texts": texts,
+            "lines": [{"x1": 10, "y1": base, "x2": CHART_WIDTH - 10, "y2": base}]}

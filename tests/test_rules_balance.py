@@ -1,0 +1,198 @@
+"""STA005-STA010: split balance and split order, label shortcuts, defects in one class,
+clinical associations and leakage by study.
+
+The split cases are planted into copies of the full-size replica's split files only: the rules
+are re-run on the replica's tables as the session's one audit of it loaded them (no image is
+scanned again), with the planted split lists. The image-file cases are planted into the
+40-image sample."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fixtures import defects_balance as plant
+from fracqa.catalogue import find_rule
+from fracqa.layout import locate
+from fracqa.load.splits import load_splits
+from fracqa.model import Finding
+from fracqa.permutation import min_p, shuffles
+from fracqa.release import Release, RuleView
+from fracqa.reports.html import finding_chart, render
+from tests.helpers import EXPECTED_ON_REPLICA, audit_sample, findings_of
+
+SPLIT_FOLDER = Path("Utilities", "Fracture Split")
+
+
+def _split_case(planter):
+    """A split planter, run on a copy of the replica's dataset.csv and split lists."""
+    planter.where = "split"
+    return planter
+
+
+def _sample_case(planter):
+    """An image-file or dataset.csv planter, run on a clone of the sample."""
+    planter.where = "sample"
+    return planter
+
+
+# case -> (planter, rule, severity)
+PLANTED = {
+    "the hip fractures gathered into the test split (sizes kept by swapping)":
+        (_split_case(lambda root: plant.gather_into_split(root, "hip", "test")),
+         "STA005", "warning"),
+    "the official split itself (ranges of ids)": (_split_case(lambda root: None),
+                                                  "STA006", "warning"),
+    "the negatives re-encoded at JPEG quality 90":
+        (_sample_case(lambda root: plant.reencode_class(root, 0, quality=90)),
+         "STA007", "warning"),
+    "10 negatives truncated": (_sample_case(lambda root: plant.truncate_class(root, 10, 0)),
+                               "STA008", "warning"),
+    "hardware set on 10 fractured images":
+        (_sample_case(lambda root: plant.flag_class(root, "hardware", 10, 1)),
+         "STA009", "info"),
+    "a random split of the replica's images": (_split_case(lambda root: plant.random_split(root)),
+                                               "STA010", "info"),
+}  # fmt: skip
+
+
+def split_variant(release: Release, replica: Path, tmp_path: Path, planter) -> Release:
+    """The replica's tables with the split lists a planter wrote into a copy of them."""
+    root = tmp_path / "planted-split" / "FracAtlas"
+    (root / SPLIT_FOLDER).mkdir(parents=True)
+    shutil.copy2(replica / "dataset.csv", root / "dataset.csv")
+    for source in (replica / SPLIT_FOLDER).iterdir():
+        shutil.copy2(source, root / SPLIT_FOLDER / source.name)
+    planter(root)
+    return dataclasses.replace(release, splits=load_splits(locate(root)), _derived={})
+
+
+def run_rules(release: Release, *codes: str) -> list[Finding]:
+    found = []
+    for code in codes:
+        rule = find_rule(code)
+        found += [Finding.of(rule, hit) for hit in rule.check(RuleView(release, rule))]
+    return found
+
+
+@pytest.fixture
+def split_planted(full_release, full_replica, tmp_path):
+    return lambda planter: split_variant(full_release, full_replica, tmp_path, planter)
+
+
+@pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
+def test_planted_case_is_reported(case, split_planted, sample_copy):
+    planter, code, severity = PLANTED[case]
+    if planter.where == "split":
+        findings = run_rules(split_planted(planter), code)
+    else:
+        planter(sample_copy)
+        findings = audit_sample(sample_copy, select=[code]).findings
+    assert findings and {(f.rule, f.severity.value) for f in findings} == {(code, severity)}
+
+
+# ---------------------------------------------------------------- the replica
+
+
+def test_the_replica_warns_of_its_split_and_of_nothing_else(full_audit):
+    codes = ("STA005", "STA006", "STA007", "STA008", "STA009", "STA010")
+    found = {code: {f.location for f in findings_of(full_audit, code)} for code in codes}
+    assert found == {code: EXPECTED_ON_REPLICA.get(code, set()) for code in codes}
+    balance = {f.location: f for f in findings_of(full_audit, "STA005")}
+    size = balance["image size"]
+    cells = {(c["category"], c["group"]): c for c in size.details["cells"]}
+    large = {split: cells[("2304x2880", split)]["observed"] for split in ("train", "valid", "test")}
+    assert large == {"train": 90, "valid": 0, "test": 0}
+    assert cells[("2304x2880", "valid")]["band"][0] > 0  # a random split puts some there
+    assert "2304x2880: train 90 of 574" in size.message
+    assert size.details["p_adjusted"] <= 0.05 and size.details["effect"]["name"] == "Cramér's V"
+    # file size is unbalanced through the image size alone; fracture_count is not
+    assert balance["file size"].details["within_image_size"]["p_value"] > 0.05
+    assert "it follows from the image size" in balance["file size"].message
+    assert balance["fracture_count"].details["within_image_size"]["p_value"] <= 0.05
+    [order] = findings_of(full_audit, "STA006")
+    assert order.details["changes"] == 2 and order.details["band"][0] > 100
+    assert "IMG0000019.jpg-IMG0003294.jpg" in order.message
+    # the clinical notes are the paper's own per-class figures: hand 437 of 717 fractured
+    # images against 1,101 of 3,366 others
+    hand = next(f for f in findings_of(full_audit, "STA009") if f.location == "hand")
+    assert hand.severity.value == "info" and "61 % of the fractured images" in hand.message
+
+
+def test_hip_fractures_gathered_into_test_are_named_with_the_test_split(split_planted):
+    release = split_planted(lambda root: plant.gather_into_split(root, "hip", "test"))
+    [hip] = [f for f in run_rules(release, "STA005") if f.location == "hip"]
+    assert "test" in hip.details["splits"] and "test" in hip.message
+    test = next(c for c in hip.details["cells"] if c["group"] == "test")
+    assert test["observed"] > test["band"][1]
+    chart = finding_chart(hip.details["chart"])
+    assert chart and len(chart["rects"]) == 6  # band and observed bar per split
+
+
+def test_a_random_split_of_the_same_sizes_is_not_a_warning(split_planted):
+    release = split_planted(lambda root: plant.random_split(root, seed=0))
+    assert run_rules(release, "STA005", "STA006") == []
+    [leak] = run_rules(release, "STA010")
+    assert leak.details["leaks"] and leak.details["p_value"] <= 0.05
+
+
+# ---------------------------------------------------------------- shortcuts in the sample
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    ({"quality": 90}, "JPEG quantisation (luma"),
+    ({"quality": 30, "subsampling": 0}, "chroma subsampling"),
+])  # fmt: skip
+def test_negatives_encoded_otherwise_are_a_shortcut_naming_the_setting(options, named,
+                                                                       sample_copy):
+    plant.reencode_class(sample_copy, 0, **options)
+    result = audit_sample(sample_copy, select=["STA007"], evidence=True)
+    found = {f.location: f for f in findings_of(result, "STA007")}
+    [hit] = [f for location, f in found.items() if location.startswith(named)]
+    assert hit.severity.value == "warning" and hit.details["by_class"]
+    assert 'class="chart finding-chart"' in render(result)
+
+
+def test_a_defect_in_one_class_is_its_own_finding(sample_copy):
+    truncated = plant.truncate_class(sample_copy, 10, 0)
+    result = audit_sample(sample_copy, select=["STA007", "STA008"])
+    [defect] = findings_of(result, "STA008")
+    assert defect.details["images"] == truncated and defect.details["class"] == "non-fractured"
+    assert defect.message.startswith("all 10 images that do not decode completely and lack the "
+                                     "JPEG end marker or have bytes after it are non-fractured")
+    # the defect itself is not a shortcut finding too (what truncation does to the file's
+    # length may be: bytes per pixel)
+    assert not any("images that" in f.location for f in findings_of(result, "STA007"))
+
+
+def test_hardware_going_with_fractures_is_info_not_a_shortcut(sample_copy):
+    plant.flag_class(sample_copy, "hardware", 10, 1)
+    result = audit_sample(sample_copy, select=["STA007", "STA009"])
+    assert [(f.rule, f.location, f.severity.value) for f in result.findings] == [
+        ("STA009", "hardware", "info")]
+
+
+# ---------------------------------------------------------------- the statistics
+
+
+def test_shuffles_keep_the_group_sizes_and_repeat_with_the_seed():
+    groups = np.repeat([0, 1, 2], [50, 8, 5])
+    first, again = shuffles(groups, 300), shuffles(groups, 300)
+    assert (first == again).all()
+    assert (np.stack([(first == g).sum(axis=1) for g in range(3)], axis=1) == [50, 8, 5]).all()
+    assert len({row.tobytes() for row in first}) == 300
+
+
+def test_min_p_adjusts_for_every_statistic_at_once():
+    rng = np.random.default_rng(1)
+    shuffled = rng.normal(size=(999, 20))
+    observed = np.zeros(20)
+    observed[0] = 10.0  # beyond every shuffle
+    p_values, adjusted = min_p(observed, shuffled)
+    assert p_values[0] == adjusted[0] == 1 / 1000
+    assert (adjusted >= p_values).all()
+    assert adjusted[1:].min() > 0.5  # an ordinary value is ordinary once 20 are tested
