@@ -58,7 +58,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"(?!(?:runner|root|ubuntu|user|admin|jovyan|Public|Shared)[\\/])[^\\/]+"),
     )
 )  # fmt: skip
-RELEASE_ID = re.compile(r"IMG\d{7}")  # the release's own image ids: never a record number
+RELEASE_ID = re.compile(r"IMG\d{7}", re.IGNORECASE)  # the release's image ids, any case: no record
 # What every pattern above needs somewhere in the text: a text without any of it (after the
 # release's ids are set aside) holds no identifier, and one search says so.
 _MAYBE = re.compile(r"\d\d|[@^]|\+\d|\b(?:patient|pt|(?:sur|first|last|given|family|patient|full)?"
@@ -88,7 +88,7 @@ def find_identifiers(text: str) -> list[Found]:
     """The identifiers in `text`, without overlaps, in text order."""
     if not text:
         return []
-    scanned = RELEASE_ID.sub(lambda m: "#" * len(m[0]), text) if "IMG" in text else text
+    scanned = RELEASE_ID.sub(lambda m: "#" * len(m[0]), text) if "img" in text.lower() else text
     if not _MAYBE.search(scanned.lower()):
         return []
     taken: list[Found] = []
