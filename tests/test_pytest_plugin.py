@@ -73,32 +73,29 @@ def test_clean_sample_passes_with_one_case_per_rule(pytester, sample_copy):
     result.stdout.fnmatch_lines(["plugins: *fracqa-*"])  # loaded by its pytest11 entry point
 
 
-def test_planted_error_fails_only_its_rule_and_names_the_image(pytester, sample_copy):
-    image_id = plant_fracture_count_mismatch(sample_copy)
-
-    result = run_plugin(pytester, "--fracqa", sample_copy, *EXPECT)
-
-    result.assert_outcomes(passed=len(RULES) - 1, failed=1)
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    failed = [name for name, outcome in cases(result).items() if outcome == "FAILED"]
-    assert failed == ["CSV003-fracture-count-mismatch"]
-    failure = result.stdout.str().split("= FAILURES =", 1)[1]
-    assert "CSV003 fracture-count-mismatch: 1 finding(s) at or above error" in failure
-    assert image_id in failure
-
-
-def test_warning_fails_only_when_fail_on_is_warning(pytester, sample_copy):
-    image_id = plant_mixed_flag(sample_copy)
+def test_each_rule_fails_on_its_own_findings_at_or_above_fail_on(pytester, sample_copy):
+    """An error (CSV003) and a warning (CSV010) planted in one copy: at the default level only
+    the error's rule fails, naming the image; at --fracqa-fail-on warning both rules fail."""
+    error_image = plant_fracture_count_mismatch(sample_copy)
+    warning_image = plant_mixed_flag(sample_copy)
 
     at_default = run_plugin(pytester, "--fracqa", sample_copy, *EXPECT)
     at_warning = run_plugin(pytester, "--fracqa", sample_copy, *EXPECT,
                             "--fracqa-fail-on", "warning")  # fmt: skip
 
-    at_default.assert_outcomes(passed=len(RULES))
-    at_warning.assert_outcomes(passed=len(RULES) - 1, failed=1)
+    at_default.assert_outcomes(passed=len(RULES) - 1, failed=1)
+    assert at_default.ret == pytest.ExitCode.TESTS_FAILED
+    failed = [name for name, outcome in cases(at_default).items() if outcome == "FAILED"]
+    assert failed == ["CSV003-fracture-count-mismatch"]
+    failure = at_default.stdout.str().split("= FAILURES =", 1)[1]
+    assert "CSV003 fracture-count-mismatch: 1 finding(s) at or above error" in failure
+    assert error_image in failure
+
+    at_warning.assert_outcomes(passed=len(RULES) - 2, failed=2)
     assert cases(at_warning)[case_name("CSV010")] == "FAILED"
+    assert cases(at_warning)[case_name("CSV003")] == "FAILED"
     at_warning.stdout.fnmatch_lines(["*CSV010 mixed-flag: 1 finding(s) at or above warning*"])
-    assert image_id in at_warning.stdout.str()
+    assert warning_image in at_warning.stdout.str()
 
 
 def test_baseline_waivers_accept_the_planted_error(pytester, sample_copy, tmp_path):
