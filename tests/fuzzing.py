@@ -4,7 +4,7 @@ from mutated bytes, and the rules that read that source run over it.
 By default each case reloads only the mutated source and runs only the rules that declare it
 (milliseconds a case); FRACQA_FUZZ_END_TO_END=1 audits the whole release end to end instead,
 for the deep run before a release of fracqa (see README). FRACQA_FUZZ_EXAMPLES sets the cases
-per test (80 by default), FRACQA_FUZZ_SEED the seed (a new one each run by default; a failure
+per test (50 by default), FRACQA_FUZZ_SEED the seed (a new one each run by default; a failure
 says which one reproduces it).
 """
 
@@ -36,7 +36,7 @@ from tests.helpers import SAMPLE_EXPECTATIONS
 from tests.report_schema import assert_valid_report
 
 CASES_RUN: Counter = Counter()
-EXAMPLES = int(os.environ.get("FRACQA_FUZZ_EXAMPLES", "80"))
+EXAMPLES = int(os.environ.get("FRACQA_FUZZ_EXAMPLES", "50"))
 END_TO_END = os.environ.get("FRACQA_FUZZ_END_TO_END") == "1"
 SEED = int(os.environ.get("FRACQA_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 # One process, no statistics: the image scan and the figures have their own tests.

@@ -18,7 +18,7 @@ from fracqa.options import load_options
 from tests.conftest import file_digests
 from tests.helpers import SAMPLE_EXPECTATIONS, labels
 
-EXPECT = ["--expect", str(SAMPLE_EXPECTATIONS)]
+EXPECT = ["--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1"]  # 40 images: no pool
 
 
 @pytest.fixture

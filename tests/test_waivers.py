@@ -29,7 +29,7 @@ from tests.helpers import (
 )
 from tests.report_schema import read_report
 
-EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
+EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS), "--workers", "1")  # 40 images: no pool
 
 
 def single_region_non_fractured(root: Path) -> list[str]:
