@@ -21,6 +21,7 @@ from tests.helpers import SAMPLE_EXPECTATIONS, image_with
 from tests.report_schema import read_report
 
 EXPECT = ("--expect", str(SAMPLE_EXPECTATIONS))
+ONE_PROCESS = ("--workers", "1")  # 40 images: no pool
 
 
 def write(path: Path, text: str) -> Path:
@@ -87,7 +88,7 @@ def test_a_file_in_a_parent_folder_is_found(sample_root, tmp_path):
     plant_warning(root)
     assert find_config(root) == config
     assert load_options(root).source == config.resolve()
-    assert main(["audit", str(root), *EXPECT]) == 1
+    assert main(["audit", str(root), *EXPECT, *ONE_PROCESS]) == 1
 
 
 def test_the_nearest_file_wins(sample_copy, tmp_path):
@@ -95,7 +96,7 @@ def test_the_nearest_file_wins(sample_copy, tmp_path):
     nearer = write(sample_copy / "fracqa.toml", 'fail-on = "error"\n')
     plant_warning(sample_copy)
     assert find_config(sample_copy) == nearer
-    assert main(["audit", str(sample_copy), *EXPECT]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 0
 
 
 def test_tool_fracqa_in_a_pyproject_is_read(sample_copy, tmp_path):
@@ -120,7 +121,7 @@ def test_a_pyproject_without_tool_fracqa_is_skipped(sample_root, tmp_path):
     config = write(tmp_path / "fracqa.toml", 'fail-on = "warning"\n')
     plant_warning(root)
     assert find_config(root) == config
-    assert main(["audit", str(root), *EXPECT]) == 1
+    assert main(["audit", str(root), *EXPECT, *ONE_PROCESS]) == 1
 
 
 def test_fracqa_toml_wins_over_tool_fracqa_in_the_same_folder(sample_copy, tmp_path):
@@ -128,30 +129,30 @@ def test_fracqa_toml_wins_over_tool_fracqa_in_the_same_folder(sample_copy, tmp_p
     config = write(tmp_path / "fracqa.toml", 'fail-on = "warning"\n')
     plant_warning(sample_copy)
     assert find_config(sample_copy) == config
-    assert main(["audit", str(sample_copy), *EXPECT]) == 1
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 1
 
 
 def test_config_names_the_file_to_use(sample_copy, tmp_path, capsys):
     write(tmp_path / "fracqa.toml", 'fail-on = "warning"\n')  # found, but --config wins
     chosen = write(tmp_path / "elsewhere" / "strict.toml", 'fail-on = "never"\n')
     plant_error(sample_copy)
-    assert main(["audit", str(sample_copy), *EXPECT, "--config", str(chosen)]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--config", str(chosen)]) == 0
     comments, shown = shown_config(capsys, sample_copy, "--config", str(chosen))
     assert str(chosen.resolve()) in comments[0] and shown["fail-on"] == "never"
     pyproject = write(tmp_path / "elsewhere" / "pyproject.toml", '[tool.fracqa]\nignore = "CSV"\n')
-    assert main(["audit", str(sample_copy), *EXPECT, "--config", str(pyproject)]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--config", str(pyproject)]) == 0
 
 
 def test_config_naming_a_pyproject_without_tool_fracqa_exits_2(sample_copy, tmp_path, capsys):
     pyproject = write(tmp_path / "elsewhere" / "pyproject.toml", '[project]\nname = "x"\n')
-    assert main(["audit", str(sample_copy), *EXPECT, "--config", str(pyproject)]) == 2
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--config", str(pyproject)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("fracqa: ") and str(pyproject) in err and "[tool.fracqa]" in err
 
 
 def test_config_naming_a_missing_file_exits_2(sample_copy, tmp_path, capsys):
     missing = tmp_path / "nowhere.toml"
-    assert main(["audit", str(sample_copy), *EXPECT, "--config", str(missing)]) == 2
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--config", str(missing)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("fracqa: ") and str(missing) in err and len(err.splitlines()) == 1
 
@@ -159,8 +160,8 @@ def test_config_naming_a_missing_file_exits_2(sample_copy, tmp_path, capsys):
 def test_no_config_ignores_the_file(sample_copy, tmp_path, capsys):
     write(tmp_path / "fracqa.toml", 'fail-on = "warning"\nworkers = 3\n')
     plant_warning(sample_copy)
-    assert main(["audit", str(sample_copy), *EXPECT]) == 1
-    assert main(["audit", str(sample_copy), *EXPECT, "--no-config"]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 1
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--no-config"]) == 0
     assert load_options(sample_copy, search=False).settings.workers is None
     comments, shown = shown_config(capsys, sample_copy, "--no-config")
     assert "no configuration file" in comments[0]
@@ -225,17 +226,17 @@ def test_severity_in_the_file_sets_a_rules_severity(table, csv003, csv010, exit_
 
 def test_a_downgraded_error_passes_at_the_default_fail_on(sample_copy, tmp_path):
     plant_error(sample_copy)
-    assert main(["audit", str(sample_copy), *EXPECT]) == 1
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 1
     write(tmp_path / "fracqa.toml", '[severity]\nCSV003 = "warning"\n')
-    assert main(["audit", str(sample_copy), *EXPECT]) == 0
-    assert main(["audit", str(sample_copy), *EXPECT, "--fail-on", "warning"]) == 1
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--fail-on", "warning"]) == 1
 
 
 @pytest.mark.parametrize(("fail_on", "expected"), [("error", 0), ("warning", 1), ("never", 0)])
 def test_fail_on_in_the_file_sets_the_gate(fail_on, expected, sample_copy, tmp_path):
     write(tmp_path / "fracqa.toml", f'fail-on = "{fail_on}"\n')
     plant_warning(sample_copy)
-    assert main(["audit", str(sample_copy), *EXPECT]) == expected
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == expected
 
 
 TUNED = """\
@@ -334,7 +335,8 @@ def test_a_command_line_fail_on_overrides_the_files(in_file, on_command_line, ex
                                                     sample_copy, tmp_path):  # fmt: skip
     write(tmp_path / "fracqa.toml", f'fail-on = "{in_file}"\n')
     plant_warning(sample_copy)
-    assert main(["audit", str(sample_copy), *EXPECT, "--fail-on", on_command_line]) == expected
+    audit = ["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--fail-on", on_command_line]
+    assert main(audit) == expected
 
 
 def test_relative_paths_are_relative_to_the_files_folder(sample_copy, tmp_path, monkeypatch,
@@ -393,7 +395,7 @@ def test_a_bad_file_exits_2_with_one_line_naming_file_and_key(name, text, key, s
                                                               tmp_path, capsys):  # fmt: skip
     config = write(tmp_path / name, text)
     for extra in ((), ("--show-config",)):
-        assert main(["audit", str(sample_copy), *EXPECT, *extra]) == 2, extra
+        assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, *extra]) == 2, extra
         captured = capsys.readouterr()
         assert captured.out == ""
         [line] = captured.err.splitlines()
@@ -405,7 +407,7 @@ def test_a_bad_file_exits_2_with_one_line_naming_file_and_key(name, text, key, s
 def test_a_bad_file_named_with_config_exits_2_too(name, text, key, sample_copy, tmp_path,
                                                   capsys):  # fmt: skip
     config = write(tmp_path / "elsewhere" / name, text)
-    assert main(["audit", str(sample_copy), *EXPECT, "--config", str(config)]) == 2
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and str(config) in err and key in err
     assert main(["baseline", str(sample_copy), "-o", str(tmp_path / "w.toml"), "--config",
@@ -415,8 +417,8 @@ def test_a_bad_file_named_with_config_exits_2_too(name, text, key, sample_copy, 
 
 def test_a_bad_file_is_ignored_with_no_config(sample_copy, tmp_path):
     write(tmp_path / "fracqa.toml", 'colour = "red"\n')
-    assert main(["audit", str(sample_copy), *EXPECT]) == 2
-    assert main(["audit", str(sample_copy), *EXPECT, "--no-config"]) == 0
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS]) == 2
+    assert main(["audit", str(sample_copy), *EXPECT, *ONE_PROCESS, "--no-config"]) == 0
 
 
 def test_ocr_comes_from_the_file_and_the_command_line(tmp_path):
