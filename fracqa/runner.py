@@ -147,17 +147,7 @@ def redact_findings(findings: list[Finding], redactions: dict[str, str]) -> list
     by the image rules too)."""
     if not redactions:
         return findings
-    from fracqa.identifiers import redact
-
-    def scrub(value):
-        if isinstance(value, str):
-            return redact(value, redactions)
-        if isinstance(value, dict):
-            return {scrub(k): scrub(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [scrub(v) for v in value]
-        return value
-
+    scrub = _scrubber(redactions)
     return [replace(f, message=scrub(f.message), image_id=scrub(f.image_id), file=scrub(f.file),
                     location=scrub(f.location), details=scrub(f.details))
             for f in findings]  # fmt: skip
@@ -169,16 +159,26 @@ def redact_evidence(gathered: dict[str, dict], redactions: dict[str, str]) -> di
         return gathered
     from fracqa.identifiers import redact
 
+    scrub = _scrubber(redactions, keep=lambda key: key.endswith("thumbnail"))
+    return {redact(image_id, redactions): scrub(entry) for image_id, entry in gathered.items()}
+
+
+def _scrubber(redactions: dict[str, str], keep=lambda key: False):
+    """A function giving a value (text, or dicts and lists of them) with every identifying
+    value masked; the values of dict keys that `keep` names are left as they are."""
+    from fracqa.identifiers import redact
+
     def scrub(value):
         if isinstance(value, str):
             return redact(value, redactions)
         if isinstance(value, dict):
-            return {k: (v if k.endswith("thumbnail") else scrub(v)) for k, v in value.items()}
+            return {(k if keep(k) else scrub(k)): (v if keep(k) else scrub(v))
+                    for k, v in value.items()}  # fmt: skip
         if isinstance(value, list):
             return [scrub(v) for v in value]
         return value
 
-    return {redact(image_id, redactions): scrub(entry) for image_id, entry in gathered.items()}
+    return scrub
 
 
 def _apply(rule: Rule, subject: RuleView | Waiving, faults: list[Fault] | None = None,
