@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,7 +66,6 @@ def test_sample_raises_nothing(rule, sample_root):
     assert result.findings == [] and result.rules_run == [rule]
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
 def test_sample_raises_nothing_with_ocr(sample_root):
     result = audit_sample(sample_root, select=[r.code for r in OCR_RULES],
                           settings=replace(SAMPLE_SETTINGS, ocr=True))

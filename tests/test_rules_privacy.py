@@ -4,7 +4,6 @@ and text around the images, burned-in text (OCR); and no report ever shows a val
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -26,8 +25,6 @@ from tests.helpers import (
 )
 
 OCR = replace(SAMPLE_SETTINGS, ocr=True)
-HAVE_TESSERACT = shutil.which("tesseract") is not None
-needs_tesseract = pytest.mark.skipif(not HAVE_TESSERACT, reason="Tesseract is not installed")
 
 
 def _large(root):
@@ -120,8 +117,6 @@ def _audit(root, code: str, **kwargs):
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
 def test_planted_identifier_is_reported_masked(case, sample_copy):
     planter, code, severity = PLANTED[case]
-    if code in OCR_RULES and not HAVE_TESSERACT:
-        pytest.skip("Tesseract is not installed")
     image_id = planter(sample_copy)
     result = _audit(sample_copy, code)
     found = findings_of(result, code)
@@ -156,20 +151,17 @@ def test_every_report_hides_every_planted_value(sample_copy):
     plant.voc_owner(sample_copy, next(fractured))
     plant.split_entry(sample_copy, next(fractured))
     plant.coco_info_email(sample_copy)
-    if HAVE_TESSERACT:
-        plant.burn_in_name(sample_copy, _large(sample_copy))
-    result = audit_sample(sample_copy, ignore=NO_STATISTICS, evidence=True,
-                          settings=OCR if HAVE_TESSERACT else SAMPLE_SETTINGS)  # fmt: skip
+    plant.burn_in_name(sample_copy, _large(sample_copy))
+    result = audit_sample(sample_copy, ignore=NO_STATISTICS, evidence=True, settings=OCR)
     texts = {"console": console.render(result, True, None), "github": github.render(result),
              "json": json_report.render(result), "html": html.render(result),
              "junit": junit.render(result).decode("utf-8"), "sarif": sarif.render(result)}
     codes = {f.rule for f in result.findings}
     assert {"PRV001", "PRV004", "PRV010", "PRV011", "PRV012", "PRV013"} <= codes
     assert len(codes) > 10  # the other rules' findings name the same files and values
-    if HAVE_TESSERACT:
-        assert "PRV020" in codes
-        assert 'class="text-region"' in texts["html"]
-        _assert_text_blacked_out(result, _large(sample_copy))
+    assert "PRV020" in codes
+    assert 'class="text-region"' in texts["html"]
+    _assert_text_blacked_out(result, _large(sample_copy))
     for kind, text in texts.items():
         for secret in plant.SECRETS:
             assert secret not in text, (kind, secret)
@@ -242,7 +234,6 @@ def test_ocr_without_tesseract_is_one_line_and_exit_2(sample_root, tmp_path):
     assert "Tesseract" in done.stderr and "apt-get install tesseract-ocr" in done.stderr
 
 
-@needs_tesseract
 def test_sample_with_markers_views_scale_and_logo_stays_silent_with_ocr(sample_copy):
     images = sorted(p.name for p in (sample_copy / "images" / "Fractured").iterdir())[:4]
     plant.mark_images(sample_copy, images)
