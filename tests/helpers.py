@@ -67,3 +67,17 @@ def audit_rules(root: Path, select=()) -> AuditRecord:
     """audit_sample without the statistics rules and the metadata summary: for the rule tests
     of the other families."""
     return audit_sample(root, select, NO_STATISTICS + NO_SUMMARIES)
+
+
+def planted_finding(root: Path, planted: tuple) -> tuple[str | None, AuditRecord, Finding]:
+    """Plant one case of a rules test module's PLANTED table ((planter, rule, severity)) in
+    `root`, audit it with audit_rules and check what such a case gives: one finding of its rule,
+    about the image the planter named (None: the release), at the case's severity. The image,
+    the audit and that finding."""
+    planter, code, severity = planted
+    image_id = planter(root)
+    result = audit_rules(root)
+    found = findings_of(result, code)
+    assert [f.image_id for f in found] == [image_id], result.findings
+    assert found[0].severity.value == severity
+    return image_id, result, found[0]

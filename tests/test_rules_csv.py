@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import defects
-from tests.helpers import audit_rules, audit_sample, codes, findings_of, image_with
+from tests.helpers import audit_rules, audit_sample, codes, findings_of, image_with, planted_finding
 
 
 def _set(column: str, value: str, **where: int):
@@ -73,16 +73,11 @@ PLANTED = {
 
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
 def test_planted_csv_defect_is_reported_naming_the_image(case, sample_copy):
-    plant, code, severity = PLANTED[case]
-    image_id = plant(sample_copy)
-    result = audit_rules(sample_copy)
-    found = findings_of(result, code)
-    assert [f.image_id for f in found] == [image_id], result.findings
-    assert found[0].severity.value == severity
-    assert found[0].file == "dataset.csv"
+    image_id, result, found = planted_finding(sample_copy, PLANTED[case])
+    assert found.file == "dataset.csv"
     if image_id:
-        assert found[0].location.startswith("line ")
-    assert result.gates("error") == (severity == "error")
+        assert found.location.startswith("line ")
+    assert result.gates("error") == (found.severity.value == "error")
 
 
 def test_line_numbers_point_at_the_row(sample_copy):

@@ -21,7 +21,7 @@ from fracqa.load.image_header import icc_summary, jpeg_frame
 from fracqa.load.image_scan import read_image
 from fracqa.load.pixel_stats import edge_band
 from fracqa.runner import run_audit
-from tests.helpers import audit_rules, codes, findings_of, image_with
+from tests.helpers import audit_rules, codes, findings_of, image_with, planted_finding
 
 NEW_RULES = {f"IMG0{n}" for n in range(20, 27)}
 
@@ -97,14 +97,10 @@ ALSO = {"16-bit PNG under a .jpg name": {"IMG005"}, "two-frame MPO": {"PRV002"}}
 
 @pytest.mark.parametrize("case", PLANTED, ids=list(PLANTED))
 def test_planted_case_is_one_finding_of_its_rule(case, sample_copy):
-    planter, code, severity = PLANTED[case]
-    image_id = planter(sample_copy)
-    result = audit_rules(sample_copy)
-    found = findings_of(result, code)
-    assert [f.image_id for f in found] == [image_id], result.findings
-    assert found[0].severity.value == severity
+    image_id, result, found = planted_finding(sample_copy, PLANTED[case])
+    code = found.rule
     if image_id is not None:
-        assert image_id in found[0].message and image_id in (found[0].file or "")
+        assert image_id in found.message and image_id in (found.file or "")
         about = {f.rule for f in result.findings if f.image_id == image_id}
         assert about == {code} | ALSO.get(case, set()), result.findings
     else:
