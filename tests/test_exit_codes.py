@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fracqa import runner
+from fracqa import compare, runner
 from fracqa.checks import csv as csv_checks
 from fracqa.cli import main
 from tests.helpers import SAMPLE_EXPECTATIONS
@@ -142,6 +142,8 @@ def test_an_output_folder_that_is_not_writable_is_bad_usage(sample_root, tmp_pat
 def test_diff_and_baseline_check_their_outputs_first(sample_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(runner, "audit_with", _never_called)
     monkeypatch.setattr(runner, "run_audit", _never_called)
+    # fracqa.compare holds its own name for audit_with: stubbed too, and restored after the test
+    monkeypatch.setattr(compare, "audit_with", _never_called)
     nowhere = str(tmp_path / "nowhere" / "out")
     assert main(["diff", str(sample_root), str(sample_root), "--json", nowhere]) == 2
     assert main(["baseline", str(sample_root), "-o", nowhere]) == 2
