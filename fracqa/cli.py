@@ -48,9 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     interrupted by SIGINT or SIGTERM. The worker processes are ended before it returns."""
     args = _parser().parse_args(argv)
     debug = getattr(args, "debug", False)
-    with _sigterm_raises():
+    with _stop_signals():
         try:
-            return args.run(args)
+            code = args.run(args)
+            _stop_if_asked()
+            return code
         except Unusable as error:
             print(f"fracqa: {error}", file=sys.stderr)
             return EXIT_UNUSABLE
@@ -95,21 +97,39 @@ def _faulted(faults, debug: bool) -> int:
     return EXIT_FAULT
 
 
+_ASKED: list[type[BaseException]] = []  # the stops signals asked for while a command ran
+
+
 @contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """SIGTERM raises Terminated while the command runs (in the main thread)."""
-    def terminated(signum, frame):
-        raise Terminated
+def _stop_signals() -> Iterator[None]:
+    """While the command runs (in the main thread), SIGINT raises KeyboardInterrupt and SIGTERM
+    Terminated, and each is remembered: an exception raised where a signal lands in a finaliser
+    or a callback is printed and dropped by Python, so `_stop_if_asked` raises it again before
+    a report is written and before the command ends."""
+    _ASKED.clear()
+
+    def stop(signum, frame):
+        asked = KeyboardInterrupt if signum == signal.SIGINT else Terminated
+        _ASKED.append(asked)
+        raise asked
 
     try:
-        previous = signal.signal(signal.SIGTERM, terminated)
-    except ValueError:  # not the main thread: SIGTERM keeps its handler
+        previous = {number: signal.signal(number, stop)
+                    for number in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    except ValueError:  # not the main thread: the signals keep their handlers
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _stop_if_asked() -> None:
+    """Raise the stop a signal asked for, if one did (see _stop_signals)."""
+    if _ASKED:
+        raise _ASKED[0]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -451,12 +471,8 @@ _OPTION = {"JSON": "--json", "HTML": "--html", "JUnit": "--junit", "SARIF": "--s
 def _check_outputs(outputs: dict[str, Path | None], *roots: Path) -> None:
     """Before anything is audited: every report can be written where it is asked for (its
     folder exists and is writable, it is not a folder, not inside a release being read, and no
-    two reports share a file or stdout)."""
+    two reports share a file; `_text_stream` refuses two on stdout)."""
     given = {kind: path for kind, path in outputs.items() if path}
-    to_stdout = [_OPTION[kind] for kind, path in given.items() if str(path) == "-"]
-    if len(to_stdout) > 1:
-        raise UsageError(f"{' and '.join(f'{o} -' for o in to_stdout)}: only one report can go "
-                         "to stdout")  # fmt: skip
     files: dict[str, str] = {}
     for kind, path in given.items():
         if str(path) == "-":
@@ -491,6 +507,7 @@ def _refuse_inside(output: Path, root: Path) -> None:
 def _write(path: Path, data: bytes) -> None:
     """Write a report whole or not at all: into a temporary file beside it, then renamed (an
     interrupted run leaves no partial report)."""
+    _stop_if_asked()
     if str(path) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
