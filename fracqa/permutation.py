@@ -37,6 +37,7 @@ SEED = 20231025  # fixed: the same release gives the same shuffles, hence the sa
 PERMUTATIONS = 2000
 LEVEL = 0.05  # family-wise: a grouping drawn at random is reported in at most 1 release in 20
 BAND = (2.5, 97.5)  # the percentiles of the shuffles shown as "what a random grouping gives"
+SUMMED_AT_ONCE = 100  # shuffles turned into float indicators at once (memory: 100 x items)
 
 
 @dataclass
@@ -108,14 +109,16 @@ def shuffles(groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED) ->
         return out
     if n_items <= 2000:  # few items: a partial Fisher-Yates shuffle of all rows at once
         picks = _drawn_together(rng, n_items, drawn, count)
-    else:  # many: one call per row draws faster than stepping a large matrix
-        picks = np.empty((count, drawn), dtype=np.int64)
-        for row in range(count):
-            picks[row] = rng.choice(n_items, drawn, replace=False)
-    rows, at = np.arange(count)[:, None], 0
-    for g in others:
-        out[rows, picks[:, at:at + sizes[g]]] = g
-        at += sizes[g]
+        rows, at = np.arange(count)[:, None], 0
+        for g in others:
+            out[rows, picks[:, at:at + sizes[g]]] = g
+            at += sizes[g]
+        return out
+    for row in range(count):  # many: one call per row draws faster than stepping a matrix
+        picks, at = rng.choice(n_items, drawn, replace=False), 0
+        for g in others:
+            out[row, picks[at:at + sizes[g]]] = g
+            at += sizes[g]
     return out
 
 
@@ -211,21 +214,21 @@ def min_p(observed: np.ndarray, shuffled: np.ndarray) -> tuple[np.ndarray, np.nd
 def _columns(attributes: list[Attribute]) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """One column per category of each categorical attribute; rank and value columns of each
     numeric one."""
-    blocks, spans, at = [], [], 0
-    for attribute in attributes:
+    widths = [2 if attribute.numeric else len(attribute.labels) for attribute in attributes]
+    if not attributes:
+        return np.zeros((0, 0)), []
+    items = len(attributes[0].values if attributes[0].numeric else attributes[0].codes)
+    out = np.zeros((items, sum(widths)))
+    spans, at = [], 0
+    for attribute, width in zip(attributes, widths, strict=True):
         if attribute.numeric:
             values = attribute.values.astype(float)
-            block = np.column_stack([_ranks(values), values])
+            out[:, at], out[:, at + 1] = _ranks(values), values
         else:
-            k = len(attribute.labels)
-            block = np.zeros((len(attribute.codes), k))
-            block[np.arange(len(attribute.codes)), attribute.codes] = 1.0
-        blocks.append(block)
-        spans.append((at, at + block.shape[1]))
-        at += block.shape[1]
-    if not blocks:
-        return np.zeros((0, 0)), []
-    return np.hstack(blocks), spans
+            out[np.arange(items), at + attribute.codes] = 1.0
+        spans.append((at, at + width))
+        at += width
+    return out, spans
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -248,14 +251,16 @@ def _sums(groupings: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarr
     total = columns.sum(axis=0)
     rest = int(np.bincount(groupings[0].astype(np.int64), minlength=n_groups).argmax())
     out = np.empty((groupings.shape[0], n_groups, matrix.shape[1]))
-    for g in range(n_groups):
-        if g == rest:
-            continue
-        if n_groups == 2 and g == 1:  # codes 0/1: the grouping is already group 1's indicator
-            indicator = groupings.astype(np.float32)
-        else:
-            indicator = (groupings == g).astype(np.float32)
-        out[:, g, :] = indicator @ matrix
+    for start in range(0, groupings.shape[0], SUMMED_AT_ONCE):
+        block = groupings[start:start + SUMMED_AT_ONCE]
+        for g in range(n_groups):
+            if g == rest:
+                continue
+            if n_groups == 2 and g == 1:  # codes 0/1: the grouping is group 1's indicator
+                indicator = block.astype(np.float32)
+            else:
+                indicator = (block == g).astype(np.float32)
+            out[start:start + len(block), g, :] = indicator @ matrix
     others = [g for g in range(n_groups) if g != rest]
     out[:, rest, :] = total - out[:, others, :].sum(axis=1)
     return out

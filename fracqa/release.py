@@ -32,6 +32,7 @@ from fracqa.load.images import (
     PendingImages,
 )
 from fracqa.load.splits import SplitTables, load_splits
+from fracqa.load.view_store import ViewStore
 from fracqa.model import Hit, Rule
 from fracqa.workers import Workers
 
@@ -58,6 +59,7 @@ class Release:
     images: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FILE_COLUMNS))
     annotations: Annotations = field(default_factory=lambda: Annotations.of([]))
     splits: SplitTables = field(default_factory=SplitTables.empty)
+    views: ViewStore | None = None  # the scanned images' view hashes (the table's `view` row)
     figures: PublishedFigures | None = None
     croissant: Description | None = None  # the published description to compare with
     _derived: dict[Any, Any] = field(default_factory=dict)
@@ -132,6 +134,12 @@ class RuleView:
         return table[[c for c in columns if c in table]]
 
     @property
+    def views(self) -> ViewStore | None:
+        """The view hashes of the scanned images (row `view` of the image table)."""
+        self._require(inputs.IMAGE_SCAN)
+        return self._release.views
+
+    @property
     def annotations(self) -> Annotations:
         """The instances and entries of the formats the rule declares (YOLO's pixel boxes only
         with the image headers, which give the images' sizes)."""
@@ -194,28 +202,33 @@ def load_release(layout: Layout, settings: Settings | None = None,
     depth = (inputs.IMAGE_SCAN if inputs.IMAGE_SCAN in needs
              else inputs.IMAGE_HEADERS if inputs.IMAGE_HEADERS in needs else None)  # fmt: skip
     with Workers(settings.workers) as workers:
-        figures = None
-        if inputs.FIGURES in needs and expectations is not None:
-            # Great Expectations alone weighs 200 MB: it runs in a process of its own.
-            frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
-            figures = workers.submit_alone(measure, expectations, frames,
-                                           what="the Great Expectations process")  # fmt: skip
+        # YOLO and VOC (a file per image) first, so that their few chunks are read in the pool
+        # before the images, while COCO and VGG are read here.
+        loading = {fmt: load_format(layout, fmt, workers)
+                   for fmt in (inputs.YOLO, inputs.VOC) if fmt in needs}
         pending = None
         if inputs.IMAGE_FILES in needs:
             pending = PendingImages(layout, settings.scan, workers, depth,
                                     ocr=inputs.IMAGE_TEXT in needs)  # fmt: skip
-        # YOLO and VOC (a file per image) first, so that their chunks are read in the pool
-        # while COCO and VGG are read here.
-        loading = {fmt: load_format(layout, fmt, workers)
-                   for fmt in (inputs.YOLO, inputs.VOC, inputs.COCO, inputs.VGG) if fmt in needs}
+        loading.update({fmt: load_format(layout, fmt, workers)
+                        for fmt in (inputs.COCO, inputs.VGG) if fmt in needs})
         if meanwhile is not None:
             meanwhile()
+        figures = None
+        if inputs.FIGURES in needs and expectations is not None:
+            # Great Expectations alone weighs 200 MB and takes seconds to import: it runs in
+            # a process of its own, started once this one has imported what the rules use
+            # (which that process then shares instead of importing it again).
+            frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
+            figures = workers.submit_alone(measure, expectations, frames,
+                                           what="the Great Expectations process")  # fmt: skip
         release.annotations = Annotations.of([loading[fmt].result() for fmt in LOADERS
                                               if fmt in loading])  # fmt: skip
         if figures is not None:
             release.figures = PublishedFigures(expectations, figures.result())
         if pending is not None:
             release.images = pending.table()
+            release.views = pending.views
     if depth is not None:
         release.annotations.place_yolo_boxes(real_sizes(release.images))
     return release

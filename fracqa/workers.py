@@ -216,6 +216,15 @@ class Chunks:
         for chunk, job in zip(self._chunks, self._jobs, strict=True):
             job.add_done_callback(_Counted(callback, len(chunk)))
 
+    def add_result_callback(self, callback: Callable[[int, Any], Any]) -> None:
+        """`callback(start, value)` as each chunk is read: `value` is its `function(chunk)`,
+        `start` the position of its first item among the items (called from the pool's
+        thread; not called for a chunk lost with its worker, which `results` reads again)."""
+        start = 0
+        for chunk, job in zip(self._chunks, self._jobs, strict=True):
+            job.add_done_callback(_Delivered(callback, start))
+            start += len(chunk)
+
     def results(self, lost: Callable[[Any, str], Any]) -> list:
         """Each chunk's `function(chunk)`, in order. A chunk whose worker died (taking the
         chunk with it) is read again an item at a time: in its place come `function([item])`
@@ -379,6 +388,17 @@ class _Counted:
     def __call__(self, done) -> None:
         if isinstance(done, Deferred) or (not done.cancelled() and done.exception() is None):
             self._callback(self._n)
+
+
+class _Delivered:
+    """A chunk's done-callback: `callback(start, value)` when the chunk was read (not lost)."""
+
+    def __init__(self, callback: Callable[[int, Any], Any], start: int):
+        self._callback, self._start = callback, start
+
+    def __call__(self, done) -> None:
+        if isinstance(done, Deferred) or (not done.cancelled() and done.exception() is None):
+            self._callback(self._start, done.result())
 
 
 _MARKS = None  # in a worker process: the start marks of its pool

@@ -15,7 +15,9 @@ from fixtures.imagery import render_image
 from fracqa.load import image_hashes as ih
 from fracqa.load.crop_search import align, crop_pairs
 from fracqa.load.image_hashes import DIHEDRAL, compose, inverse
+from fracqa.load.image_scan import read_image, read_working_view
 from fracqa.load.near_duplicates import dihedral_pairs, matches_within
+from fracqa.load.view_store import ViewStore
 
 T = Image.Transpose
 PIL_OF = {1: T.FLIP_LEFT_RIGHT, 2: T.FLIP_TOP_BOTTOM, 3: T.ROTATE_180, 4: T.TRANSPOSE,
@@ -31,6 +33,10 @@ def _view(image: Image.Image) -> ih.ViewHashes:
     return ih.view_hashes(image, image.width, image.height)["view_hashes"]
 
 
+def _working(image: Image.Image) -> ih.WorkingView:
+    return ih.working_view(image, image.width, image.height)
+
+
 def _jpeg_view(image: Image.Image, quality: int = 95, **options) -> dict:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, **options)
@@ -38,7 +44,16 @@ def _jpeg_view(image: Image.Image, quality: int = 95, **options) -> dict:
     width, height = decoded.size
     decoded.draft("L", (width // 8, height // 8))
     pixels = decoded.convert("L")
-    return {"pixels": pixels, **ih.view_hashes(pixels, width, height)}
+    return {"pixels": pixels, "size": (width, height), **ih.view_hashes(pixels, width, height)}
+
+
+def _size_of(found: dict) -> tuple[int, int]:
+    return found["size"]
+
+
+def _store(pictures: list[Image.Image]) -> ViewStore:
+    """The view store of pictures made in memory, reading their working views from them."""
+    return ViewStore.of([_view(p) for p in pictures], lambda row: _working(pictures[row]))
 
 
 @pytest.mark.parametrize("g", range(1, 8))
@@ -63,7 +78,9 @@ def test_the_view_is_what_exif_transpose_shows(orientation):
     found = _jpeg_view(_picture(1, (400, 300)), exif=exif.tobytes())
     assert found["view_orientation"] == orientation
     shown = np.asarray(ImageOps.exif_transpose(found["pixels"]))
-    assert np.array_equal(found["view_hashes"].working, shown)
+    working = ih.working_view(found["pixels"], *_size_of(found))
+    assert np.array_equal(working.pixels, shown)
+    assert working.content == found["view_hashes"].content
 
 
 def test_the_draft_content_is_the_image_not_its_last_partial_block():
@@ -155,21 +172,22 @@ def test_a_crop_is_aligned_to_a_tenth_of_a_percent():
            height - round(cut[3] * height))  # fmt: skip
     cropped = original.crop(box)
     copy = _view(cropped).coefficients.astype(np.float64)
-    found = align(_view(original), copy, (0.05, 0.025, 0.075, 0.05))
+    found = align(_working(original), copy, (0.05, 0.025, 0.075, 0.05))
     assert np.abs(np.array(found) - cut).max() < 0.002
 
 
 def test_crop_pairs_find_a_cropped_turned_copy_among_distinct_images():
     pictures = [_picture(seed) for seed in range(30, 40)]
     copy = pictures[4].crop((30, 10, 350, 420)).transpose(T.ROTATE_90).resize((300, 240))
-    views = [_view(p) for p in [*pictures, copy]]
-    found = crop_pairs(views, 4)
+    store = _store([*pictures, copy])
+    found = crop_pairs(store, 4)
     assert list(found) == [(4, 10)]
     distance, g, crop = found[(4, 10)]
     assert distance <= 4 and DIHEDRAL[g].name == "rotated 90° counter-clockwise"
     expected = (30 / 373, 10 / 454, 23 / 373, 34 / 454)
     assert np.abs(np.array(crop) - expected).max() < 0.005
-    assert crop_pairs(views, 4, skip={(4, 10)}) == {}
+    assert crop_pairs(store, 4, skip={(4, 10)}) == {}
+    assert crop_pairs(store, 4, rows=[0, 1, 2, 3, 10]) == {}  # the original left out
 
 
 def test_exif_transposes_of_the_planters_are_pillows():
@@ -181,3 +199,18 @@ def test_exif_transposes_of_the_planters_are_pillows():
         image.info["exif"] = exif.tobytes()
         assert np.array_equal(np.asarray(ImageOps.exif_transpose(image)),
                               np.asarray(image.transpose(method)))  # fmt: skip
+
+
+def test_a_working_view_read_again_is_the_one_the_scan_hashed(tmp_path):
+    """The crop search reads an original's working view again instead of keeping it: it must
+    be the view the scan computed the original's coefficients from, EXIF turn included."""
+    exif = Image.Exif()
+    exif[ORIENTATION_TAG] = 6
+    path = tmp_path / "IMG0000001.jpg"
+    _picture(7, (640, 800)).save(path, "JPEG", quality=90, exif=exif.tobytes())
+    found = read_image(str(path))
+    again = read_working_view(str(path), found["header"])
+    assert again.orientation == 6 and again.content == found["view_hashes"].content
+    whole = again.box_coefficients([(0.0, 0.0, 0.0, 0.0)])[0]
+    assert np.allclose(whole, found["view_hashes"].coefficients, atol=1e-3)
+    assert read_working_view(str(tmp_path / "gone.jpg")) is None

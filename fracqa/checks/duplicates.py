@@ -15,7 +15,7 @@ from fracqa.catalogue import rule
 from fracqa.columns import FLAGS
 from fracqa.inputs import CSV, IMAGE_SCAN, SPLITS
 from fracqa.load.crop_search import crop_pairs
-from fracqa.load.image_hashes import DIHEDRAL, ViewHashes, compose, inverse
+from fracqa.load.image_hashes import DIHEDRAL, compose, inverse
 from fracqa.load.near_duplicates import dihedral_pairs
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -102,28 +102,33 @@ def find_groups(release: Release) -> list[Group]:
         for _, group in repeated.groupby(column):
             first = group.index[0]
             for other in group.index[1:]:
-                add(Link(first, other, kind, 0, _exact_turn(images, first, other)))
-    hashed = images[images["view_hashes"].notna()]
-    views = list(hashed["view_hashes"])
+                add(Link(first, other, kind, 0, _exact_turn(images, release.views, first,
+                                                            other)))  # fmt: skip
+    store = release.views
+    hashed = images[images["view"].notna()] if store is not None else images.iloc[:0]
+    rows = hashed["view"].to_numpy(dtype=np.int64)
+    index_of = dict(zip(rows.tolist(), hashed.index, strict=True))
     distance = release.tolerances.hash_distance
-    if views:
-        coefficients = np.stack([view.coefficients for view in views])
-        for (a, b), (dist, turn) in sorted(dihedral_pairs(coefficients, distance).items()):
+    if len(rows):
+        for (a, b), (dist, turn) in sorted(dihedral_pairs(store.coefficients[rows],
+                                                          distance).items()):  # fmt: skip
             add(Link(hashed.index[a], hashed.index[b], NEAR, dist, turn))
-        where = {index: position for position, index in enumerate(hashed.index)}
-        known = {(min(where[a], where[b]), max(where[a], where[b])) for a, b in links
-                 if a in where and b in where}  # fmt: skip
-        for (a, b), (dist, turn, crop) in sorted(crop_pairs(views, distance, known).items()):
-            add(Link(hashed.index[a], hashed.index[b], NEAR, dist, turn, crop))
+        row_of = dict(zip(hashed.index, rows.tolist(), strict=True))
+        known = {(min(row_of[a], row_of[b]), max(row_of[a], row_of[b])) for a, b in links
+                 if a in row_of and b in row_of}  # fmt: skip
+        for (a, b), (dist, turn, crop) in sorted(crop_pairs(store, distance, known,
+                                                            rows).items()):  # fmt: skip
+            add(Link(index_of[a], index_of[b], NEAR, dist, turn, crop))
     return _connected(images, links, release)
 
 
-def _exact_turn(images: pd.DataFrame, a: int, b: int) -> int:
+def _exact_turn(images: pd.DataFrame, store, a: int, b: int) -> int:
     """How b's view is a's, for images with the same pixels in some orientation."""
-    view_a, view_b = images.at[a, "view_hashes"], images.at[b, "view_hashes"]
-    if not isinstance(view_a, ViewHashes) or not isinstance(view_b, ViewHashes):
+    row_a, row_b = images.at[a, "view"], images.at[b, "view"]
+    if store is None or pd.isna(row_a) or pd.isna(row_b):
         return 0
-    return compose(inverse(view_b.pixel_variant), view_a.pixel_variant)
+    variant_a, variant_b = int(store.pixel_variant[row_a]), int(store.pixel_variant[row_b])
+    return compose(inverse(variant_b), variant_a)
 
 
 def transform_of(link: Link, images: pd.DataFrame) -> str:

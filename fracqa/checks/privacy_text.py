@@ -129,13 +129,13 @@ def identifier_in_annotations(release: Release) -> Iterator[Hit]:
         if fmt not in FORMAT_NAMES:
             continue
         for entry in source.texts:
-            field = entry["field"]
+            field = entry.field
             described = fmt == "coco" and field.startswith(("info", "licenses"))
-            if not identifying(None if described else field, entry["value"]):
+            if not identifying(None if described else field, entry.value):
                 continue
-            where = f"{entry['location']} {field}" if entry.get("location") else field
-            found = _hit(f"{entry['file']}: {FORMAT_NAMES[fmt]} ", where, entry["value"],
-                         None if described else field, entry.get("image_id"), entry["file"],
+            where = f"{entry.location} {field}" if entry.location else field
+            found = _hit(f"{entry.file}: {FORMAT_NAMES[fmt]} ", where, entry.value,
+                         None if described else field, entry.image_id, entry.file,
                          where, format=fmt, field=field)  # fmt: skip
             if found:
                 yield found

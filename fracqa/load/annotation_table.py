@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,27 @@ INSTANCE_COLUMNS = (
 )  # fmt: skip
 ENTRY_COLUMNS = ("format", "image_id", "file", "location", "width", "height", "filename", "extra")
 FORMAT_LABEL = {"coco": "COCO", "vgg": "VGG", "yolo": "YOLO", "voc": "VOC"}
+
+
+class Text(NamedTuple):
+    """A text a format's files hold beside the geometry (for the privacy rules)."""
+
+    file: str
+    location: str | None
+    field: str  # where in the file: `info.description`, `<owner>/<name>`, ...
+    value: str
+    image_id: str | None
+
+    @classmethod
+    def of(cls, file: str, location: str | None, field: str, value: str,
+           image_id: str | None) -> Text:  # fmt: skip
+        """A text, its field name and short value kept once however many files repeat them
+        (ten times the release's VOC files hold hundreds of thousands of `<folder>Fractured`)."""
+        return cls(file, location, sys.intern(field),
+                   sys.intern(value) if len(value) <= SHARED_TEXT else value, image_id)
+
+
+SHARED_TEXT = 64  # values up to this long are interned
 
 
 @dataclass
@@ -45,7 +67,7 @@ class FormatSource:
     unreadable_images: set[str] = field(default_factory=set)  # images whose own file failed
     # text the format's files hold beside geometry, for the privacy rules: dicts of file,
     # location, field (where in the entry: `info.contributor`, `<owner>/<name>`), value, image_id
-    texts: list[dict[str, Any]] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
 
     def problem(self, code: str, message: str, file: str, location: str | None = None,
                 image_id: str | None = None, **details) -> None:  # fmt: skip
@@ -70,7 +92,7 @@ class FormatSource:
         self.problems.extend(part.problems)
         self.unreadable_images |= part.unreadable_images
         self.digests.update(part.digests)
-        self.texts.extend(part.texts)
+        self.texts.extend(Text.of(*text) for text in part.texts)  # interned here too
 
     def add_texts(self, file: str, location: str | None, field_name: str, value: Any,
                   image_id: str | None = None, skip: tuple[str, ...] = ()) -> None:  # fmt: skip
@@ -78,8 +100,7 @@ class FormatSource:
         value, under `field_name` (`info.description`, `regions[0].region_attributes.note`),
         leaving out the keys in `skip` at its top level."""
         for name, text in text_leaves(value, field_name, skip):
-            self.texts.append({"file": file, "location": location, "field": name, "value": text,
-                               "image_id": image_id})  # fmt: skip
+            self.texts.append(Text.of(file, location, name, text, image_id))
 
     def read(self, path, file: str) -> bytes:
         """The bytes of one of the format's files, its digest recorded for the report."""

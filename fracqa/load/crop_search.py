@@ -18,7 +18,8 @@ three steps:
    box of another image was 0.49 away).
 3. **Alignment.** The crop of the original whose normalised 8x8 coefficients are nearest the
    copy's is searched from the candidate's box, on the original's working image (a pattern
-   search down to 0.05 % per side, each side cut by at most MAX_CUT); the copy is that crop
+   search down to 0.05 % per side, each side cut by at most MAX_CUT; the working image is read
+   again from the original's file, `ViewStore.working`); the copy is that crop
    when its 64-bit hash is within the near-duplicate distance of the hash of the crop, the same
    test as for any other near-duplicate.
 
@@ -30,7 +31,6 @@ regraded, rescaled and re-encoded at once, 1 of 300 only cropped.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ from fracqa.load.image_hashes import (
     KEY_MASK,
     TIE_SHIFT,
     TURN_SHIFT,
-    ViewHashes,
+    WorkingView,
     axis_weights,
     canonical,
     crop_boxes,
@@ -54,13 +54,17 @@ from fracqa.load.image_hashes import (
     sign_keys,
     unit,
 )
-from fracqa.load.near_duplicates import dihedral_hashes, expand, popcount
+from fracqa.load.near_duplicates import expand, popcount
+from fracqa.load.view_store import ViewStore
 
 PROBED_BITS = 6  # the least certain bits of a key, tried both ways: 64 probes per image
 DESCRIPTOR_DISTANCE = 0.42  # between unit vectors of 35 coefficients
 MAX_CUT = 0.13  # the most cut from one side when aligning (crops of up to 10 %, and slack)
 STEPS = (0.01, 0.005, 0.0025, 0.001, 0.0005)  # the pattern search's steps, per side
 CHUNK = 20_000  # candidates compared at once in step 2
+QUERY_BLOCK = 1024  # images looked up at once (the candidates of ten times the release's
+# images are millions: they are found, compared and dropped a block of queries at a time)
+KEY_BLOCK = 4096  # images whose crop keys are computed at once
 
 
 def _probes(own: np.ndarray) -> np.ndarray:
@@ -78,83 +82,118 @@ def _probes(own: np.ndarray) -> np.ndarray:
     return canonical(key_variants(cleared[:, None] | added))
 
 
-def crop_pairs(views: Sequence[ViewHashes], distance: int, skip=frozenset()
+def crop_pairs(store: ViewStore, distance: int, skip=frozenset(), rows=None
                ) -> dict[tuple[int, int], tuple[int, int, tuple[float, ...]]]:  # fmt: skip
-    """{(a, b): (hash distance, g, crop)}: image b is image a cropped by `crop` (fractions cut
-    from the left, top, right, bottom of a's view) then flipped or turned by DIHEDRAL[g], its
-    hash within `distance` bits of that crop's. Pairs of images (i < j) in `skip` are not
-    looked at."""
-    if len(views) < 2 or distance < 0:
+    """{(a, b): (hash distance, g, crop)}: image b (a row of the store) is image a cropped by
+    `crop` (fractions cut from the left, top, right, bottom of a's view) then flipped or turned
+    by DIHEDRAL[g], its hash within `distance` bits of that crop's. Only the images of `rows`
+    (default: every image present) are compared; pairs of rows (i < j) in `skip` are not."""
+    rows = np.flatnonzero(store.present) if rows is None else np.asarray(rows, dtype=np.int64)
+    rows = rows[store.present[rows]]
+    if len(rows) < 2 or distance < 0:
         return {}
-    own = np.stack([v.coefficients for v in views]).astype(np.float64)
-    stored = np.stack([v.crop_coefficients for v in views])  # (n, boxes, 35) int8
-    query, target, box, turn = _key_matches(own, crop_keys(stored))
-    pairs = np.minimum(query, target) * len(views) + np.maximum(query, target)
-    skipped = np.array(sorted(i * len(views) + j for i, j in skip), dtype=np.int64)
-    keep = (query != target) & ~np.isin(pairs, skipped)
-    query, target, box, turn = query[keep], target[keep], box[keep], turn[keep]
-    variants = np.stack([g.coefficients(own) for g in DIHEDRAL], axis=1)  # (n, 8, 8, 8)
-    closest = _descriptor_distances(variants, stored, query, target, box, turn)
-    keep = closest <= DESCRIPTOR_DISTANCE
+    table = _KeyTable.of(store, rows)
+    skipped = np.array(sorted(i * len(store) + j for i, j in skip), dtype=np.int64)
     best: dict[tuple[int, int, int], tuple[float, int]] = {}
-    kept = (closest[keep], query[keep], turn[keep], target[keep], box[keep])
-    for dist, b, g, a, c in zip(*(column.tolist() for column in kept), strict=True):
-        if (b, g, a) not in best or dist < best[(b, g, a)][0]:
-            best[(b, g, a)] = (dist, c)
+    for start in range(0, len(rows), QUERY_BLOCK):
+        queries = rows[start:start + QUERY_BLOCK]
+        own = store.coefficients[queries].astype(np.float64)
+        local, target, box, turn = table.matches(own)
+        query = queries[local]
+        pairs = np.minimum(query, target) * len(store) + np.maximum(query, target)
+        keep = (query != target) & ~np.isin(pairs, skipped)
+        local, query, target, box, turn = (local[keep], query[keep], target[keep], box[keep],
+                                           turn[keep])  # fmt: skip
+        wanted = descriptors(np.stack([g.coefficients(own) for g in DIHEDRAL], axis=1))
+        closest = _descriptor_distances(wanted, store.crop_coefficients, local, target, box,
+                                        turn)  # fmt: skip
+        keep = closest <= DESCRIPTOR_DISTANCE
+        kept = (closest[keep], query[keep], turn[keep], target[keep], box[keep])
+        for dist, b, g, a, c in zip(*(column.tolist() for column in kept), strict=True):
+            if (b, g, a) not in best or dist < best[(b, g, a)][0]:
+                best[(b, g, a)] = (dist, c)
+    return _aligned(store, best, distance)
+
+
+def _aligned(store: ViewStore, best: dict, distance: int) -> dict:
+    """The candidates (b turned by g looks like box c of a) whose crop, aligned on a's working
+    view, has a hash within `distance` of b's so turned; per pair the nearest."""
     boxes = crop_boxes()
-    variant_hashes = dihedral_hashes(own)
     found: dict[tuple[int, int], tuple[int, int, tuple[float, ...], int, int]] = {}
+    workings: dict[int, object] = {}
     for (b, g, a), (_, c) in sorted(best.items()):
-        crop = align(views[a], variants[b, g], boxes[c])
-        crop_hash = hash_bits(views[a].box_coefficients([crop])[0])
-        dist = int(popcount(crop_hash ^ variant_hashes[b, g]))
+        if a not in workings:
+            workings[a] = store.working(a)
+        original = workings[a]
+        if original is None:  # no longer readable: no crop can be told
+            continue
+        copy = DIHEDRAL[g].coefficients(store.coefficients[b].astype(np.float64))
+        crop = align(original, copy, boxes[c])
+        crop_hash = hash_bits(original.box_coefficients([crop])[0])
+        dist = int(popcount(crop_hash ^ hash_bits(copy)))
         pair = (min(a, b), max(a, b))
         if dist <= distance and (pair not in found or dist < found[pair][0]):
             found[pair] = (dist, inverse(g), crop, a, b)
     return {(a, b): (dist, g, crop) for dist, g, crop, a, b in found.values()}
 
 
-def _key_matches(own: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(image, image, box, turn) for every probe of the first image's key that is the key of a
-    box of the second: the first image turned by DIHEDRAL[turn] has the box's key (every turn
-    that does, where some flip or turn leaves the key as it is)."""
-    boxes = keys.shape[1]
-    flat = keys.reshape(-1)
-    mask = np.uint32(KEY_MASK)
-    order = np.argsort(flat & mask)
-    ordered = flat[order] & mask
-    probes = _probes(own).reshape(-1)
-    sorting = np.argsort(probes & mask)  # sorted needles are found faster
-    needles = probes[sorting] & mask
-    first = np.searchsorted(ordered, needles, side="left")
-    counts = np.searchsorted(ordered, needles, side="right") - first
-    which, position = expand(first, counts)
-    probe, found = probes[sorting[which]], flat[order[position]]
-    query = sorting[which] // 2**PROBED_BITS
-    target, box = np.divmod(order[position], boxes)
-    probe_turn = (probe >> np.uint32(TURN_SHIFT)) & np.uint32(7)
-    box_turn = (found >> np.uint32(TURN_SHIFT)) & np.uint32(7)
-    turn = COMPOSITION[INVERSES[box_turn], probe_turn]
-    tied = (((probe | found) >> np.uint32(TIE_SHIFT)) & np.uint32(1)).astype(bool)
-    if tied.any():  # try every turn
-        count = int(tied.sum())
-        query = np.concatenate([query[~tied], np.repeat(query[tied], 8)])
-        target = np.concatenate([target[~tied], np.repeat(target[tied], 8)])
-        box = np.concatenate([box[~tied], np.repeat(box[tied], 8)])
-        turn = np.concatenate([turn[~tied], np.tile(np.arange(8), count)])
-    return query, target, box, turn
+class _KeyTable:
+    """Every crop box's canonical key (`image_hashes.crop_keys`), sorted, to look keys up in."""
+
+    def __init__(self, keys: np.ndarray, rows: np.ndarray):
+        mask = np.uint32(KEY_MASK)
+        self.boxes = keys.shape[1]
+        self.flat = keys.reshape(-1)
+        self.order = np.argsort(self.flat & mask, kind="stable").astype(np.int64)
+        self.ordered = self.flat[self.order] & mask
+        self.rows = rows
+
+    @classmethod
+    def of(cls, store: ViewStore, rows: np.ndarray) -> _KeyTable:
+        keys = np.concatenate([crop_keys(store.crop_coefficients[rows[start:start + KEY_BLOCK]])
+                               for start in range(0, len(rows), KEY_BLOCK)])  # fmt: skip
+        return cls(keys, rows)
+
+    def matches(self, own: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(query, image, box, turn) for every probe of a query's key (its coefficients `own`)
+        that is the key of a box of an image (a row of the store): the query turned by
+        DIHEDRAL[turn] has the box's key (every turn that does, where some flip or turn leaves
+        the key as it is). `query` indexes `own`."""
+        mask = np.uint32(KEY_MASK)
+        probes = _probes(own).reshape(-1)
+        sorting = np.argsort(probes & mask)  # sorted needles are found faster
+        needles = probes[sorting] & mask
+        first = np.searchsorted(self.ordered, needles, side="left")
+        counts = np.searchsorted(self.ordered, needles, side="right") - first
+        which, position = expand(first, counts)
+        probe, found = probes[sorting[which]], self.flat[self.order[position]]
+        query = sorting[which] // 2**PROBED_BITS
+        target, box = np.divmod(self.order[position], self.boxes)
+        target = self.rows[target]
+        probe_turn = (probe >> np.uint32(TURN_SHIFT)) & np.uint32(7)
+        box_turn = (found >> np.uint32(TURN_SHIFT)) & np.uint32(7)
+        turn = COMPOSITION[INVERSES[box_turn], probe_turn]
+        tied = (((probe | found) >> np.uint32(TIE_SHIFT)) & np.uint32(1)).astype(bool)
+        if tied.any():  # try every turn
+            count = int(tied.sum())
+            query = np.concatenate([query[~tied], np.repeat(query[tied], 8)])
+            target = np.concatenate([target[~tied], np.repeat(target[tied], 8)])
+            box = np.concatenate([box[~tied], np.repeat(box[tied], 8)])
+            turn = np.concatenate([turn[~tied], np.tile(np.arange(8), count)])
+        return query, target, box, turn
 
 
-def _descriptor_distances(variants: np.ndarray, stored: np.ndarray, query: np.ndarray,
-                          target: np.ndarray, box: np.ndarray, turn: np.ndarray) -> np.ndarray:
-    """For each candidate, the distance between the descriptors of the query so turned and
-    those of the target's box (`stored`: every image's crop_coefficients)."""
-    wanted = descriptors(variants).reshape(len(variants) * 8, -1)
+def _descriptor_distances(wanted: np.ndarray, stored: np.ndarray, query: np.ndarray,
+                          target: np.ndarray, box: np.ndarray,
+                          turn: np.ndarray) -> np.ndarray:  # fmt: skip
+    """For each candidate, the distance between the descriptors of the query so turned
+    (`wanted`: (queries, 8, 35), `query` indexing it) and those of the target's box (`stored`:
+    every image's crop_coefficients)."""
     closest = np.empty(len(query), dtype=np.float64)
     for start in range(0, len(query), CHUNK):
         part = slice(start, start + CHUNK)
         boxes = unit(stored[target[part], box[part]])
-        cosines = np.einsum("md,md->m", wanted[query[part] * 8 + turn[part]], boxes)
+        cosines = np.einsum("md,md->m", wanted[query[part], turn[part]], boxes)
         closest[part] = np.sqrt(np.maximum(2 - 2 * cosines, 0))
     return closest
 
@@ -164,7 +203,7 @@ def _normalised(coefficients: np.ndarray) -> np.ndarray:
     return flat / np.maximum(np.linalg.norm(flat, axis=-1, keepdims=True), 1e-12)
 
 
-def align(original: ViewHashes, copy: np.ndarray, start) -> tuple[float, ...]:
+def align(original: WorkingView, copy: np.ndarray, start) -> tuple[float, ...]:
     """The crop (left, top, right, bottom cut) of `original` whose 8x8 coefficients, normalised
     (so brightness and contrast do not count), are nearest `copy`'s, searched from `start`.
 
@@ -172,7 +211,7 @@ def align(original: ViewHashes, copy: np.ndarray, start) -> tuple[float, ...]:
     across, a move of the top or bottom only those down, so each step multiplies the image by
     the current weights of one axis once and tries the moves of the other against that."""
     wanted = _normalised(copy)
-    image = original.working.astype(np.float64)
+    image = original.pixels.astype(np.float64)
     x0, x1, y0, y1 = original.content
     k = copy.shape[-1]
     crop = np.clip(np.asarray(start, dtype=np.float64), 0.0, MAX_CUT)

@@ -32,7 +32,8 @@ size), in the scan's worker processes, and costs less than the decode itself.
   on the working image.
 - **The working image**: the view, reduced by a whole factor to at most WORKING_SIZE pixels a
   side (the release's largest radiographs, 2304x2880, give 48x60, about what 373x454 ones
-  give), kept to compute the hash of any crop of the few images that are candidates.
+  give), from which the coefficients are computed. It is not kept: the few images that are
+  candidates of the crop search are read again (`view_store`) to align the crop on it.
 - **The canonical pixel hash**: the SHA-256 of one of the 8 dihedral variants of the draft's
   pixels chosen by their content alone, so that a copy flipped or turned without loss (or the
   same pixels under another EXIF orientation) has the same pixel hash.
@@ -147,18 +148,27 @@ def inverse(g: int) -> int:
 
 @dataclass(frozen=True, eq=False)
 class ViewHashes:
-    """What `view_hashes` keeps of one image for the duplicate rules."""
+    """What `view_hashes` keeps of one image for the duplicate rules (gathered for the whole
+    release in a `view_store.ViewStore`)."""
 
     coefficients: np.ndarray  # (8, 8) float32: the view's lowest frequencies
     crop_coefficients: np.ndarray  # (97, 35) int8: the crop boxes' (crop_boxes() order)
     # 6x6 lowest frequencies but the constant one, row by row, normalised (`quantised`)
-    working: np.ndarray  # the working image (the view, reduced), uint8
-    content: tuple[float, float, float, float]  # x0, x1, y0, y1: its content, in pixels
+    content: tuple[float, float, float, float]  # x0, x1, y0, y1: the working image's content
     pixel_variant: int  # the dihedral transform of the view that gives the canonical pixels
+
+
+@dataclass(frozen=True, eq=False)
+class WorkingView:
+    """The view of an image, reduced: what its coefficients are computed from."""
+
+    pixels: np.ndarray  # uint8, at most WORKING_SIZE a side
+    content: tuple[float, float, float, float]  # x0, x1, y0, y1: where the image lies in it
+    orientation: int  # the EXIF orientation applied (1: none)
 
     def box_coefficients(self, boxes, frequencies: int = FREQUENCIES) -> np.ndarray:
         """The coefficients of boxes (left, top, right, bottom cut, fractions) of the view."""
-        return box_coefficients(self.working, self.content, boxes, frequencies)
+        return box_coefficients(self.pixels, self.content, boxes, frequencies)
 
 
 # The cuts of the crop boxes on one axis (from its start, from its end), every set's together.
@@ -185,33 +195,39 @@ def crop_boxes() -> list[tuple[float, float, float, float]]:
             for down, across in BOX_SPANS]  # fmt: skip
 
 
-def view_hashes(pixels: Image.Image, width: int | None, height: int | None) -> dict:
-    """The scan's `phash` and FIELDS for one image: `pixels` is its greyscale decode as stored
-    (EXIF not applied; a JPEG in draft mode), `width` x `height` its size in its header."""
+def working_view(pixels: Image.Image, width: int | None, height: int | None) -> WorkingView:
+    """The working image of an image: `pixels` is its greyscale decode as stored (EXIF not
+    applied; a JPEG in draft mode), `width` x `height` its size in its header."""
     orientation = _orientation(pixels)
     turn = DIHEDRAL[ORIENTATIONS[orientation]]
-    stored = np.asarray(pixels, dtype=np.uint8)
     scale = _draft_scale(pixels.size, width, height)
     content_x = (width / scale) if scale else pixels.width
     content_y = (height / scale) if scale else pixels.height
     factor = math.ceil(max(pixels.size) / WORKING_SIZE)
-    working = np.asarray(pixels.reduce(factor), dtype=np.uint8) if factor > 1 else stored
-    working = np.ascontiguousarray(turn.array(working))
+    working = pixels.reduce(factor) if factor > 1 else pixels
+    working = np.ascontiguousarray(turn.array(np.asarray(working, dtype=np.uint8)))
     content = _turned_content(turn, working.shape, content_x / factor, content_y / factor)
-    image = working.astype(np.float32)
-    x0, x1, y0, y1 = content
+    return WorkingView(working, content, orientation)
+
+
+def view_hashes(pixels: Image.Image, width: int | None, height: int | None) -> dict:
+    """The scan's `phash` and FIELDS for one image: `pixels` is its greyscale decode as stored
+    (EXIF not applied; a JPEG in draft mode), `width` x `height` its size in its header."""
+    view = working_view(pixels, width, height)
+    turn = DIHEDRAL[ORIENTATIONS[view.orientation]]
+    image = view.pixels.astype(np.float32)
+    x0, x1, y0, y1 = view.content
     own = (_full_weights(image.shape[0], y0, y1) @ image) @ _full_weights(image.shape[1], x0, x1).T
-    crops = _all_box_coefficients(image, content)
-    canonical_pixels, variant = _canonical_pixels(stored)
+    crops = _all_box_coefficients(image, view.content)
+    canonical_pixels, variant = _canonical_pixels(np.asarray(pixels, dtype=np.uint8))
     return {
         "phash": f"{int(hash_bits(own)):016x}",
-        "view_orientation": orientation,
+        "view_orientation": view.orientation,
         "view_pixel_hash": canonical_pixels,
         "view_hashes": ViewHashes(
             coefficients=own,
             crop_coefficients=quantised(crops.reshape(len(crops), -1)[:, 1:]),
-            working=working,
-            content=content,
+            content=view.content,
             pixel_variant=compose(variant, inverse(turn.number)),
         ),
     }

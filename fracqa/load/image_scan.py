@@ -30,7 +30,7 @@ from PIL import Image, ImageFile, JpegImagePlugin
 
 from fracqa.config import DEFAULT_PIXEL_LIMIT
 from fracqa.load.image_hashes import FIELDS as VIEW_FIELDS
-from fracqa.load.image_hashes import view_hashes
+from fracqa.load.image_hashes import WorkingView, view_hashes, working_view
 from fracqa.load.image_header import header_record, jpeg_frame
 from fracqa.load.pixel_stats import STAT_COLUMNS, bottom_band, pixel_stats
 
@@ -102,6 +102,26 @@ def read_image(path: str, pixel_limit: int = DEFAULT_PIXEL_LIMIT, decode: bool =
             if found["header"] is not None and reason.startswith("the file is truncated"):
                 _decode_leniently(data, found)
     return found
+
+
+def read_working_view(path: str, header: dict | None = None,
+                      pixel_limit: int = DEFAULT_PIXEL_LIMIT) -> WorkingView | None:  # fmt: skip
+    """The working view of an image file (see `image_hashes.working_view`) as the scan
+    computed the file's hashes from it, read again; None if it cannot be read now. The crop
+    search reads the few originals it aligns a crop on this way instead of keeping every
+    image's working view."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        with _header_only_bomb_check(), Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > pixel_limit:
+                return None
+            _draft(image)
+            image.load()
+            return working_view(_grey(image, header), width, height)
+    except Exception:  # noqa: BLE001 - changed or broken since the scan: no crop is told
+        return None
 
 
 def _failed(found: dict, reason: str, decode: bool) -> None:

@@ -13,7 +13,9 @@ read from the file.
 from __future__ import annotations
 
 import os
+import pickle
 import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -22,18 +24,29 @@ from fracqa import inputs
 from fracqa.config import ScanSettings
 from fracqa.layout import Layout
 from fracqa.load.files import inside
-from fracqa.load.image_scan import DECODE_FIELDS, HEADER_FIELDS, TEXT_FIELDS, read_image
+from fracqa.load.image_scan import (
+    DECODE_FIELDS,
+    HEADER_FIELDS,
+    TEXT_FIELDS,
+    read_image,
+    read_working_view,
+)
+from fracqa.load.view_store import ViewBlock, ViewStore
 from fracqa.workers import Workers
 
 FILE_COLUMNS = ("image_id", "file", "folder", "outside_root", "same_file_as")
 HEADER_COLUMNS = (*HEADER_FIELDS, "killed_reader")  # the reading killed its process twice
-SCAN_COLUMNS = DECODE_FIELDS
+SCAN_COLUMNS = (*(f for f in DECODE_FIELDS if f != "view_hashes"), "view")  # view: its row
+# in the release's ViewStore, which holds the view hashes
 TEXT_COLUMNS = TEXT_FIELDS
 
 
 class PendingImages:
     """The listing of images/, with the reading of its files (to `depth`: the image headers or
-    the image scan; None reads nothing) under way in the worker pool."""
+    the image scan; None reads nothing) under way in the worker pool. What the workers send
+    back is gathered as it arrives (`_Gathered`), so that the audit holds each image's facts
+    once, compactly: the table's columns, the header records that are equal held once, and the
+    view hashes in one `ViewStore`."""
 
     def __init__(self, layout: Layout, settings: ScanSettings, workers: Workers,
                  depth: str | None = inputs.IMAGE_SCAN, ocr: bool = False):  # fmt: skip
@@ -42,30 +55,41 @@ class PendingImages:
         self.columns = list(FILE_COLUMNS)
         self._readable = [row for row in self.rows if not row["outside_root"]] if depth else []
         self._chunks = None
+        self.views: ViewStore | None = None
         if depth:
             decode = depth == inputs.IMAGE_SCAN
-            self.columns += (HEADER_COLUMNS + (SCAN_COLUMNS if decode else ())
-                             + (TEXT_COLUMNS if ocr else ()))  # fmt: skip
+            read = HEADER_COLUMNS + (SCAN_COLUMNS if decode else ()) + (TEXT_COLUMNS if ocr else ())
+            self.columns += read
             tasks = [(str(row["path"]), settings.pixel_limit, decode, ocr)
                      for row in self._readable]  # fmt: skip
+            self._gathered = _Gathered(len(tasks), read, decode, self._readable,
+                                       settings.pixel_limit)  # fmt: skip
+            self.views = self._gathered.views
             self._chunks = workers.in_chunks(_read_chunk, tasks)
+            self._chunks.add_result_callback(self._gathered.take)
             self._progress = _progress(len(tasks), settings.progress)
             self._chunks.add_done_callback(self._progress.update)
 
     def table(self) -> pd.DataFrame:
         """One row per file under images/: image_id (the file name), file (relative path),
         folder ("fractured", "non_fractured" or "other"), outside_root (a link leading out of
-        the release), and what reading the file found (image_scan.HEADER_FIELDS and
-        DECODE_FIELDS)."""
+        the release), what reading the file found (image_scan.HEADER_FIELDS and
+        DECODE_FIELDS), and `view`: the image's row in `self.views` (scan only)."""
+        frame = pd.DataFrame({name: [row[name] for row in self.rows] for name in FILE_COLUMNS},
+                             columns=FILE_COLUMNS)  # fmt: skip
         if self._chunks is not None:
-            found = [result for part in self._chunks.results(_not_read) for result in part]
+            start = 0
+            for part in self._chunks.results(_not_read):
+                self._gathered.take(start, part)
+                start += part.count
             self._progress.close()
-            for row, read in zip(self._readable, found, strict=True):
-                row.update(read)
-                row.setdefault("killed_reader", False)
-        frame = pd.DataFrame([{k: v for k, v in row.items() if k not in _PRIVATE}
-                              for row in self.rows], columns=self.columns)  # fmt: skip
-        for column in ("bytes", "width", "height"):
+            read = [index for index, row in enumerate(self.rows) if not row["outside_root"]]
+            for name, values in self._gathered.columns().items():
+                column = [None] * len(self.rows)
+                for index, value in zip(read, values, strict=True):
+                    column[index] = value
+                frame[name] = pd.Series(column)
+        for column in ("bytes", "width", "height", "view"):
             if column in frame:
                 frame[column] = frame[column].astype("Int64")
         for column in ("decoded", "refused", "outside_root", "killed_reader"):
@@ -82,11 +106,73 @@ def image_table(layout: Layout, settings: ScanSettings | None = None,
         return PendingImages(layout, settings, workers, depth).table()
 
 
-def _read_chunk(tasks: list[tuple[str, int, bool, bool]]) -> list[dict]:
-    return [read_image(*task) for task in tasks]
+class ScanChunk:
+    """What a worker read of consecutive image files, in the form cheapest to send and keep:
+    a column per field, each header record pickled (so that the main process keeps equal
+    records once), and the view hashes stacked in a `ViewBlock`."""
+
+    def __init__(self, rows: list[dict]):
+        self.count = len(rows)
+        views = [row.pop("view_hashes", None) for row in rows]
+        self.views = ViewBlock.of(views) if any(v is not None for v in views) else None
+        for row in rows:
+            if row.get("header") is not None:
+                row["header"] = pickle.dumps(row["header"], protocol=pickle.HIGHEST_PROTOCOL)
+        names = list(rows[0]) if rows else []
+        self.columns = {name: [row.get(name) for row in rows] for name in names}
+        self.taken = False
 
 
-def _not_read(task: tuple[str, int, bool, bool], how: str) -> list[dict]:
+class _Gathered:
+    """The scan's results gathered in the main process, chunk by chunk as they arrive."""
+
+    def __init__(self, count: int, columns: tuple[str, ...], decode: bool, rows: list[dict],
+                 pixel_limit: int):  # fmt: skip
+        self._values = {name: [None] * count for name in columns if name != "view_hashes"}
+        self._values["killed_reader"] = [False] * count
+        if decode:
+            self._values["view"] = [None] * count
+        self._headers: dict[bytes, dict] = {}
+        self._lock = threading.Lock()
+        paths = [str(row["path"]) for row in rows]
+        headers = self._values["header"]
+        self.views = ViewStore.empty(count, lambda row: read_working_view(
+            paths[row], headers[row], pixel_limit)) if decode else None  # fmt: skip
+
+    def take(self, start: int, chunk: ScanChunk) -> None:
+        """Keep a chunk's results (rows start ... of the files read), once."""
+        with self._lock:
+            if chunk.taken:
+                return
+            chunk.taken = True
+            rows = slice(start, start + chunk.count)
+            for name, values in chunk.columns.items():
+                if name == "header":
+                    values = [self._header(value) for value in values]
+                if name in self._values:
+                    self._values[name][rows] = values
+            if self.views is not None and chunk.views is not None:
+                self.views.fill(start, chunk.views)
+                self._values["view"][rows] = [start + i if present else None for i, present
+                                              in enumerate(chunk.views.present)]  # fmt: skip
+            chunk.columns, chunk.views = {}, None
+
+    def _header(self, value):
+        if not isinstance(value, bytes):
+            return value
+        if value not in self._headers:
+            self._headers[value] = pickle.loads(value)
+        return self._headers[value]
+
+    def columns(self) -> dict[str, list]:
+        return self._values
+
+
+def _read_chunk(tasks: list[tuple[str, int, bool, bool]]) -> ScanChunk:
+    return ScanChunk([read_image(*task) for task in tasks])
+
+
+def _not_read(task: tuple[str, int, bool, bool], how: str) -> ScanChunk:
     """The row of an image whose reading killed its process twice (`how`: "killed by SIGKILL",
     ...): nothing is known of the file, which is not touched again."""
     _, _, decode, ocr = task
@@ -96,7 +182,7 @@ def _not_read(task: tuple[str, int, bool, bool], how: str) -> list[dict]:
     found.update(refused=False, header_error=reason, killed_reader=True)
     if decode:
         found.update(decoded=False, decode_error=reason)
-    return [found]
+    return ScanChunk([found])
 
 
 def _listing(layout: Layout):

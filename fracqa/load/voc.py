@@ -16,7 +16,7 @@ import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
 
 from fracqa.layout import Layout
-from fracqa.load.annotation_table import FormatSource, PendingSource, number
+from fracqa.load.annotation_table import FormatSource, PendingSource, Text, number
 from fracqa.load.files import Unreadable, files_in
 from fracqa.workers import Done, Workers
 
@@ -83,8 +83,7 @@ def _texts(root: Element, file: str, image_id: str, source: FormatSource) -> Non
                 continue
             text = (child.text or "").strip()
             if text:
-                source.texts.append({"file": file, "location": None, "field": where,
-                                     "value": text, "image_id": image_id})  # fmt: skip
+                source.texts.append(Text.of(file, None, where, text, image_id))
             walk(child, where)
 
     walk(root, "")
