@@ -195,31 +195,39 @@ def crop_boxes() -> list[tuple[float, float, float, float]]:
             for down, across in BOX_SPANS]  # fmt: skip
 
 
-def working_view(pixels: Image.Image, width: int | None, height: int | None) -> WorkingView:
+def working_view(pixels: Image.Image, width: int | None, height: int | None,
+                 array: np.ndarray | None = None) -> WorkingView:  # fmt: skip
     """The working image of an image: `pixels` is its greyscale decode as stored (EXIF not
-    applied; a JPEG in draft mode), `width` x `height` its size in its header."""
+    applied; a JPEG in draft mode), `width` x `height` its size in its header (`array`: the
+    pixels as an array, if the caller has it)."""
     orientation = _orientation(pixels)
     turn = DIHEDRAL[ORIENTATIONS[orientation]]
     scale = _draft_scale(pixels.size, width, height)
     content_x = (width / scale) if scale else pixels.width
     content_y = (height / scale) if scale else pixels.height
     factor = math.ceil(max(pixels.size) / WORKING_SIZE)
-    working = pixels.reduce(factor) if factor > 1 else pixels
-    working = np.ascontiguousarray(turn.array(np.asarray(working, dtype=np.uint8)))
+    if factor > 1:
+        working = np.asarray(pixels.reduce(factor), dtype=np.uint8)
+    else:
+        working = np.asarray(pixels, dtype=np.uint8) if array is None else array
+    working = np.ascontiguousarray(turn.array(working))
     content = _turned_content(turn, working.shape, content_x / factor, content_y / factor)
     return WorkingView(working, content, orientation)
 
 
-def view_hashes(pixels: Image.Image, width: int | None, height: int | None) -> dict:
+def view_hashes(pixels: Image.Image, width: int | None, height: int | None,
+                array: np.ndarray | None = None) -> dict:  # fmt: skip
     """The scan's `phash` and FIELDS for one image: `pixels` is its greyscale decode as stored
-    (EXIF not applied; a JPEG in draft mode), `width` x `height` its size in its header."""
-    view = working_view(pixels, width, height)
+    (EXIF not applied; a JPEG in draft mode), `width` x `height` its size in its header
+    (`array`: the pixels as an array, if the caller has it)."""
+    array = np.asarray(pixels, dtype=np.uint8) if array is None else array
+    view = working_view(pixels, width, height, array)
     turn = DIHEDRAL[ORIENTATIONS[view.orientation]]
     image = view.pixels.astype(np.float32)
     x0, x1, y0, y1 = view.content
     own = (_full_weights(image.shape[0], y0, y1) @ image) @ _full_weights(image.shape[1], x0, x1).T
     crops = _all_box_coefficients(image, view.content)
-    canonical_pixels, variant = _canonical_pixels(np.asarray(pixels, dtype=np.uint8))
+    canonical_pixels, variant = _canonical_pixels(array)
     return {
         "phash": f"{int(hash_bits(own)):016x}",
         "view_orientation": view.orientation,

@@ -135,12 +135,13 @@ def _decode(image: Image.Image, found: dict) -> None:
     scale = _draft(image)
     image.load()
     pixels = _grey(image, found["header"])
+    array = np.asarray(pixels, dtype=np.uint8)  # one copy of the pixels, for all that follows
     found["decoded"] = True
-    found["pixel_hash"] = hashlib.sha256(
-        f"{pixels.size}".encode() + pixels.tobytes()
-    ).hexdigest()
-    found.update(view_hashes(pixels, found["width"], found["height"]))  # phash, view_*: as stored
-    found.update(pixel_stats(np.asarray(pixels), size, scale))
+    digest = hashlib.sha256(f"{pixels.size}".encode())
+    digest.update(np.ascontiguousarray(array).data)
+    found["pixel_hash"] = digest.hexdigest()
+    found.update(view_hashes(pixels, found["width"], found["height"], array))  # as stored
+    found.update(pixel_stats(array, size, scale))
 
 
 def _draft(image: Image.Image) -> int:

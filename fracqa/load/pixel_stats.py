@@ -138,7 +138,9 @@ def _flat_rows(low: np.ndarray, high: np.ndarray, spans: np.ndarray) -> np.ndarr
     level = (low + high) / 2
     same = np.ones_like(flat)
     same[1:] = np.abs(np.diff(level)) <= FLAT_LEVELS
-    return flat & (same | ~np.roll(flat, 1))
+    before = np.empty_like(flat)  # each row's predecessor (the first row's: the last, as np.roll)
+    before[0], before[1:] = flat[-1], flat[:-1]
+    return flat & (same | ~before)
 
 
 def _bottom_run(flat: np.ndarray) -> int:
