@@ -183,11 +183,13 @@ class RuleView:
 def load_release(layout: Layout, settings: Settings | None = None,
                  needs: frozenset[str] = frozenset(inputs.ALL),
                  expectations: Expectations | None = None,
-                 meanwhile: Callable[[], Any] | None = None) -> Release:  # fmt: skip
+                 meanwhile: Callable[[], Any] | None = None,
+                 early: Callable[[Release], Any] | None = None) -> Release:  # fmt: skip
     """Read the inputs in `needs`, each once. The published figures (measured with
     `expectations`), the image files and the YOLO and VOC files are read in the worker pool
-    while this process reads the rest, then calls `meanwhile` (if given) before it waits for
-    the pool; YOLO's pixel boxes are placed once the real image sizes are known."""
+    while this process reads the rest, then calls `meanwhile` (if given), and `early(release)`
+    once every input but the images and the figures is loaded, before it waits for those;
+    YOLO's pixel boxes are placed once the real image sizes are known."""
     settings = settings or Settings()
     release = Release(layout, needs, settings)
     if inputs.CROISSANT in needs and settings.croissant is not None:
@@ -224,6 +226,8 @@ def load_release(layout: Layout, settings: Settings | None = None,
                                            what="the Great Expectations process")  # fmt: skip
         release.annotations = Annotations.of([loading[fmt].result() for fmt in LOADERS
                                               if fmt in loading])  # fmt: skip
+        if early is not None:
+            early(release)
         if figures is not None:
             release.figures = PublishedFigures(expectations, figures.result())
         if pending is not None:

@@ -53,6 +53,12 @@ def audit_with(root: Path | str, options: Options, evidence: bool = False,
                          options.severity, waivers, evidence, load)  # fmt: skip
 
 
+# What is read in the worker pool (the images) or a process of its own (the figures): the
+# rules that read none of it run while those are read, the others after.
+LATE_INPUTS = frozenset({inputs.IMAGE_FILES, inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN,
+                         inputs.IMAGE_TEXT, inputs.FIGURES})  # fmt: skip
+
+
 def needed_inputs(rules: Sequence[Rule]) -> frozenset[str]:
     """What the rules read. The listing of the image files is always taken: it is cheap, and
     it is the image count every report shows."""
@@ -84,12 +90,19 @@ def audit_release(
     needs = needed_inputs(release_rules) | inputs.closure(load)
     expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None
     layout = locate(root)
-    release = load_release(layout, settings, needs, expectations,
-                           meanwhile=lambda: _import_checks(rules))  # fmt: skip
     faults: list[Fault] = []
     redactions: dict[str, str] = {}
-    findings = [finding for rule in release_rules
-                for finding in _apply(rule, RuleView(release, rule), faults, redactions)]
+    findings: list[Finding] = []
+    early = [rule for rule in release_rules if not rule.needs & LATE_INPUTS]
+
+    def check(release: Release, chosen: list[Rule]) -> None:
+        findings.extend(finding for rule in chosen
+                        for finding in _apply(rule, RuleView(release, rule), faults, redactions))
+
+    release = load_release(layout, settings, needs, expectations,
+                           meanwhile=lambda: _import_checks(rules),
+                           early=lambda loaded: check(loaded, early))  # fmt: skip
+    check(release, [rule for rule in release_rules if rule.needs & LATE_INPUTS])
     findings = redact_findings(findings, redactions)
     if waivers is not None:
         waiving = apply_waivers(findings, waivers, release_rules)
