@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 
 from fixtures import defects_privacy as plant
+from fixtures.defects_images import truncate_image
 from fracqa.catalogue import select_rules
 from fracqa.identifiers import find_identifiers, identifying, mask
 from fracqa.load.image_scan import read_image
@@ -240,3 +241,14 @@ def test_sample_with_markers_views_scale_and_logo_stays_silent_with_ocr(sample_c
     result = audit_sample(sample_copy, select=["PRV"], settings=OCR)
     assert result.findings == []
     assert {r.code for r in result.rules_run} >= set(OCR_RULES)
+
+
+def test_only_an_image_whose_text_cannot_be_read_is_reported_so(sample_copy):
+    """A truncated image's text cannot be read, which is said once; the other images, whose
+    text fields are empty, are not failures (an empty field read as NaN once reported them
+    all)."""
+    image_id = sorted(p.name for p in (sample_copy / "images" / "Non_fractured").iterdir())[0]
+    truncate_image(sample_copy, image_id)
+    result = audit_sample(sample_copy, select=["PRV020", "PRV021"], settings=OCR)
+    assert [(f.rule, f.image_id) for f in result.findings] == [("PRV020", image_id)]
+    assert "could not be read" in result.findings[0].message

@@ -17,10 +17,20 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def _regions(release: Release):
+    """The images with text read, or whose reading failed (an image not read at all, such as
+    one that does not decode, has neither: IMG007 and the other image rules report it)."""
     images = release.images
     for image in images.itertuples(index=False):
-        if not image.outside_root and (image.text_regions or image.ocr_error):
+        if not image.outside_root and (_read(image.text_regions) or _failure(image.ocr_error)):
             yield image
+
+
+def _read(regions) -> list:
+    return regions if isinstance(regions, list) else []
+
+
+def _failure(error) -> str | None:
+    return error if isinstance(error, str) and error else None
 
 
 def ordinary(text: str) -> bool:
@@ -50,10 +60,10 @@ def identifier_burned_in(release: Release) -> Iterator[Hit]:
     audit again.
     """
     for image in _regions(release):
-        if image.ocr_error:
+        if _failure(image.ocr_error):
             yield Hit(f"{image.file}: its text could not be read ({image.ocr_error})",
                       image.image_id, image.file, details={"error": image.ocr_error})
-        for region in image.text_regions or ():
+        for region in _read(image.text_regions):
             found = identifying(None, region["text"])
             if not found:
                 continue
@@ -84,7 +94,7 @@ def burned_in_text(release: Release) -> Iterator[Hit]:
     Fix: look at the regions; black out what identifies anyone.
     """
     for image in _regions(release):
-        lines = [r for r in image.text_regions or ()
+        lines = [r for r in _read(image.text_regions)
                  if not identifying(None, r["text"]) and not ordinary(r["text"])]  # fmt: skip
         if not lines:
             continue
