@@ -18,6 +18,7 @@ import pytest
 from fixtures import defects_balance as plant
 from fracqa.catalogue import find_rule
 from fracqa.checks import shortcuts
+from fracqa.checks.balance import study_evidence
 from fracqa.layout import locate
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
 from fracqa.load.splits import load_splits
@@ -58,8 +59,9 @@ PLANTED = {
                                "STA008", "warning"),
     "the replica's own region flags (the paper's per-class figures)":
         (_split_case(lambda root: None), "STA009", "info"),
-    "a random split of the replica's images": (_split_case(lambda root: plant.random_split(root)),
-                                               "STA010", "info"),
+    "ids in runs that look like studies, split at random":
+        (_split_case(lambda root: (plant.study_runs(root), plant.random_split(root))),
+         "STA010", "info"),
     "hardware set on 10 fractured images":
         (_sample_case(lambda root: plant.flag_class(root, "hardware", 10, 1)),
          "STA011", "warning"),
@@ -125,6 +127,10 @@ def test_the_replica_warns_of_its_split_and_of_nothing_else(full_audit):
     [order] = findings_of(full_audit, "STA006")
     assert order.details["changes"] == 2 and order.details["band"][0] > 100
     assert "IMG0000019.jpg-IMG0003294.jpg" in order.message
+    # every imbalance of the official split is what splits by ranges of ids give
+    for finding in balance.values():
+        assert finding.details["along_ids"]["p_adjusted"] > 0.05
+        assert "it follows from the id order (STA006)" in finding.message
     # the clinical notes are the paper's own per-class figures, from the attribute's side:
     # 437 of the 1,538 hand images are fractured, 280 of the 2,545 others
     hand = next(f for f in findings_of(full_audit, "STA009") if f.location == "hand")
@@ -142,13 +148,51 @@ def test_hip_fractures_gathered_into_test_are_named_with_the_test_split(split_pl
     assert test["observed"] > test["band"][1]
     chart = finding_chart(hip.details["chart"])
     assert chart and len(chart["rects"]) == 6  # band and observed bar per split
+    # the split still follows the ids, but no split that does gathers the hips like this
+    assert hip.details["along_ids"]["p_adjusted"] <= 0.05
+    assert "the id order alone does not explain it" in hip.message
 
 
 def test_a_random_split_of_the_same_sizes_is_not_a_warning(split_planted):
     release = split_planted(lambda root: plant.random_split(root, seed=0))
-    assert run_rules(release, "STA005", "STA006") == []
+    assert run_rules(release, "STA005", "STA006", "STA010") == []
+    # the replica's neighbours are a little more alike than random pairs (what is acquired
+    # drifts along the ids: 30 % against 28 %), beyond chance but by a negligible effect, so
+    # the alike neighbours a random split separates are no evidence of studies
+    rule = find_rule("STA010")
+    found = study_evidence(RuleView(release, rule))
+    assert found["p_value"] <= 0.05 and found["leaks"]
+    assert found["cohens_h"] < 0.2
+
+
+# ---------------------------------------------------------------- runs of ids
+
+
+def test_runs_of_alike_ids_are_noted_under_the_official_split_that_keeps_them(split_planted):
+    release = split_planted(plant.study_runs)
+    [runs] = run_rules(release, "STA010")
+    assert runs.severity.value == "info" and runs.location == "neighbouring ids"
+    assert runs.details["cohens_h"] >= 0.2 and runs.details["leaks"] == []
+    kept = runs.details["alike_in_splits"]
+    assert kept > 0
+    assert runs.message.startswith("image ids come in runs that look like views of one study")
+    assert (f"None of the {kept:,} pairs of such neighbours in the split lists is in "
+            f"different splits") in runs.message
+    assert "split by study or by runs of ids" in runs.message
+    # what the ranges of ids make of the runs is the id order's, not another cause
+    for finding in run_rules(release, "STA005"):
+        assert "it follows from the id order (STA006)" in finding.message, finding.message
+
+
+def test_runs_of_alike_ids_split_at_random_name_the_pairs_that_leak(split_planted):
+    release = split_planted(lambda root: (plant.study_runs(root), plant.random_split(root)))
     [leak] = run_rules(release, "STA010")
-    assert leak.details["leaks"] and leak.details["p_value"] <= 0.05
+    pairs = leak.details["leaks"]
+    assert len(pairs) > 20 and all(p["splits"][0] != p["splits"][1] for p in pairs)
+    first = pairs[0]
+    assert f"{first['a']} ({first['splits'][0]}) and {first['b']} ({first['splits'][1]})" in (
+        leak.message)
+    assert f"{len(pairs)} pairs of such neighbours are in different splits" in leak.message
 
 
 # ---------------------------------------------------------------- shortcuts in the replica
