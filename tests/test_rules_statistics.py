@@ -112,6 +112,26 @@ def test_figures_an_image_in_both_folders_explains_are_one_finding_naming_it(sam
     assert found.details["counted_as"] == {image_id: 0}
 
 
+def test_images_whose_split_entries_explain_nothing_still_explain_the_labels(sample_copy):
+    # the relabelled image listed in test, and a train image dropped from the lists: counted
+    # as a negative it leaves dataset.csv's figures as published, but out of the split lists
+    # it would make the valid share deviate, so the split figures stay findings of their own
+    image_id = image_with(sample_copy, fractured=0)
+    defects.copy_image_to_other_folder(sample_copy, image_id)
+    defects.set_csv_value(sample_copy, image_id, "fractured", 1)
+    defects.set_csv_value(sample_copy, image_id, "fracture_count", 1)
+    plant.remove_from_splits(sample_copy, plant.split_ids(sample_copy, "train")[0])
+    plant.add_to_split(sample_copy, image_id, "test")
+    result = audit_sample(sample_copy, select=["STA001", "STA002", "STA003", "STA004"])
+    [grouped] = [f for f in result.findings if f.location == "images in both class folders"]
+    assert grouped.rule == "STA001" and grouped.image_id == image_id
+    assert not [row for row in grouped.details["figures"] if row["figure"].startswith("splits.")]
+    assert "(with no fracture instance)" in grouped.message and "split list" not in (
+        grouped.message)
+    others = {f.location for f in result.findings if f is not grouped}
+    assert others and all(location.startswith("splits.") for location in others)
+
+
 def test_a_misplaced_image_that_would_break_other_figures_explains_nothing(sample_copy):
     # a fractured image whose file sits in Non_fractured/ (IMG002), its label right: counted
     # as a negative it would change figures that are as published, so it is no explanation

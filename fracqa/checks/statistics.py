@@ -86,8 +86,10 @@ def _explain(release: Release) -> Explanation | None:
 
 def _explained(labels: dict[str, int], rows: list[dict], frames: dict, meta: pd.DataFrame,
                splits) -> list[dict]:  # fmt: skip
-    """The deviating rows that the images counted with `labels` make as published; none if
-    that makes another figure deviate."""
+    """The deviating rows that the images counted with `labels` make as published. dataset.csv
+    and the split lists are weighed apart: the images' part in each (their labels; their
+    split entries, which a negative does not have) explains nothing if it makes another of its
+    figures deviate."""
     changed = dict(frames)
     unknown = any(label == 1 for label in labels.values())
     if frames.get("meta") is not None:
@@ -103,11 +105,12 @@ def _explained(labels: dict[str, int], rows: list[dict], frames: dict, meta: pd.
         ids = splits.table.loc[frames["splits"].index, "image_id"]
         gone = ids.map(lambda i: labels.get(i) == 0).to_numpy(dtype=bool)
         changed["splits"] = frames["splits"][~gone]
-    explained = []
+    explained: dict[bool, list[dict]] = {False: [], True: []}  # by: a split figure?
+    broken = {False: False, True: False}
     for row in rows:
         name = row["figure"]
-        if row["observed"] is None or (unknown and (name in _NEED_COUNT
-                                                    or name.startswith("splits."))):  # fmt: skip
+        in_splits = name.startswith("splits.")
+        if row["observed"] is None or (unknown and (name in _NEED_COUNT or in_splits)):
             continue
         before, after = figure_value(name, frames), figure_value(name, changed)
         if before is None or after is None:
@@ -115,12 +118,12 @@ def _explained(labels: dict[str, int], rows: list[dict], frames: dict, meta: pd.
         counted = row["observed"] + (after - before)
         as_published = abs(counted - row["published"]) <= row["tolerance"] + 1e-9
         if row["ok"] and not as_published:
-            return []  # the images would make this figure deviate: not this explanation
+            broken[in_splits] = True  # the images would make this figure deviate
         if row["ok"] is False and as_published:
-            explained.append({**row, "delta": row["observed"] - row["published"],
-                              "counted": int(counted) if float(counted).is_integer()
-                              else counted})  # fmt: skip
-    return explained
+            explained[in_splits].append({**row, "delta": row["observed"] - row["published"],
+                                         "counted": int(counted) if float(counted).is_integer()
+                                         else counted})  # fmt: skip
+    return [row for part in (False, True) if not broken[part] for row in explained[part]]
 
 
 def _deviations(release: Release, section: str) -> Iterator[Hit]:
@@ -148,9 +151,11 @@ def _explained_hit(release: Release, found: Explanation) -> Hit:
     if found.kind == "in both class folders" and len(labels) == 1:
         label = labels.pop()
         copies = "its copy" if len(images) == 1 else "their copies"
+        splits = "splits" in found.sections
         counted = (f"counted as {'fractured' if label else 'non-fractured'}, as {copies} in "
                    f"{_FOLDER_NAME[_FOLDER_OF_LABEL[label]]} say{'s' if len(images) == 1 else ''}"
-                   + ("" if label else " (so in no split list, with no fracture instance)"))
+                   + ("" if label else " (so in no split list, with no fracture instance)"
+                      if splits else " (with no fracture instance)"))
     else:
         counted = "counted with the label of the class folder that holds them"
     csv_label = {1 - label for label in found.labels.values()}
@@ -199,8 +204,10 @@ def published_totals(release: Release) -> Iterator[Hit]:
     both class folders, IMG004; a file only in the folder of the other label, IMG002) are
     counted once more with the label their folder gives (a negative then in no split list and
     with no fracture instance). When that makes deviating figures exactly what was published,
-    and no other figure deviate, those figures are one finding naming the images, filed under
-    the first of STA001-STA004 whose figure it explains (the others leave them out). fracqa
+    and no other figure deviate (dataset.csv's figures and the split lists' are weighed apart:
+    images whose split entries are not the difference can still explain the label counts),
+    those figures are one finding naming the images, filed under the first of STA001-STA004
+    whose figure it explains (the others leave them out). fracqa
     does not guess beyond what the release shows: a deviation no such set of images explains
     stays a finding of its own. The statistics table of the JSON report keeps every figure.
 
