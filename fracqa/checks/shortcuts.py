@@ -396,11 +396,12 @@ def label_shortcut(release: Release) -> Iterator[Hit]:
 
     One cause is one finding: the properties are taken in causal order (the image's pixels,
     size and shape; its encoding; its container; then what follows from all of these, the
-    file's size and the pixel statistics), and each is tested again with the label shuffled
-    (500 times) within the categories of every finding before it (for a number, on either side
-    of its split) and within the defects STA008 reports; a property that no longer goes with
-    the label once one of them is known (p over 0.05) is named in that finding, not reported
-    on its own. A defect found in one class only is STA008's.
+    file's size and the pixel statistics), and the images each one sets apart are tested
+    again, with the label shuffled (500 times) within the images set apart by each finding
+    before it and within the images of each defect STA008 reports; a property whose images
+    no longer go with the label once one of those is known (p over 0.05) is named in that
+    finding, not reported on its own (the image size of the images over one megapixel, their
+    bytes per pixel). A defect found in one class only is STA008's.
 
     Why: a classifier learns whatever separates the classes most cheaply; when the negatives
     were exported or re-encoded differently, it learns the export, and its scores on this
