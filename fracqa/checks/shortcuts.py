@@ -535,15 +535,17 @@ def clinical_shortcut(release: Release) -> Iterator[Hit]:
     attribute and among the others: 97 of 99 hardware images fractured against 15.6 % of the
     others is h 2.0.
 
-    Why a warning where STA009 is a note: the severity follows the size of the effect, on the
-    same scale that decides whether it is reported at all. A small or medium effect (hand
+    A warning where STA009 is a note, because the severity follows the size of the effect, on
+    the same scale that decides whether it is reported at all. A small or medium effect (hand
     images fractured 28 % of the time against 11 %) shifts the odds, but the images with the
     attribute still hold both classes in numbers, so a model must look at the bone to tell them
-    apart. A large one leaves the attribute's images almost all in one class (at FracAtlas's
-    18 % of fractured images, about half of them fractured or more, or almost none): a model
-    can learn the attribute, the implant rather than the fracture, and be right on those
-    images; scores on them then measure the attribute, and the release teaches too few
-    counter-examples to unlearn it. That is a label shortcut, as the public audits of
+    apart. A large one leaves the attribute's images almost all in one class, or far more of
+    the rarer class than elsewhere (at FracAtlas's 18 % of fractured images: about half of
+    them fractured or more, or almost none).
+
+    Why: a model can learn the attribute, the implant rather than the fracture, and be right
+    on those images; scores on them then measure the attribute, and the release teaches too
+    few counter-examples to unlearn it. That is a label shortcut, as the public audits of
     FracAtlas call the hardware flag, even though the attribute itself is clinical.
     Fix: report results without the attribute's images as well as with them; add images of
     the other class with the attribute (hardware without a fracture), or keep them out of the
