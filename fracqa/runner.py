@@ -86,6 +86,7 @@ def audit_release(
     layout = locate(root)
     release = load_release(layout, settings, needs, expectations,
                            meanwhile=lambda: _import_checks(rules))  # fmt: skip
+    release.running = frozenset(rule.code for rule in release_rules)
     faults: list[Fault] = []
     redactions: dict[str, str] = {}
     findings = [finding for rule in release_rules

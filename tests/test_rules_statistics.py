@@ -112,6 +112,14 @@ def test_figures_an_image_in_both_folders_explains_are_one_finding_naming_it(sam
     assert found.details["counted_as"] == {image_id: 0}
 
 
+def test_figures_an_image_explains_are_reported_by_the_first_rule_that_runs(sample_copy):
+    image_id = _relabelled_in_both_folders(sample_copy)
+    result = audit_sample(sample_copy, select=["STA004"])
+    [found] = result.findings
+    assert (found.rule, found.image_id) == ("STA004", image_id)
+    assert "splits.test 2 (published 1, +1)" in found.message
+
+
 def test_images_whose_split_entries_explain_nothing_still_explain_the_labels(sample_copy):
     # the relabelled image listed in test, and a train image dropped from the lists: counted
     # as a negative it leaves dataset.csv's figures as published, but out of the split lists
