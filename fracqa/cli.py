@@ -566,7 +566,7 @@ def rules_markdown(rules) -> str:
         *(f"| {r.code} | {r.name} | {r.family} | {r.severity.value} | {r.title} |" for r in rules),
     ]
     if any(r.code in ("STA005", "STA007") for r in rules):
-        lines += ["", "## How the statistical rules decide (STA005-STA010)", "", STATISTICS_NOTE]
+        lines += ["", "## How the statistical rules decide (STA005-STA011)", "", STATISTICS_NOTE]
     for r in rules:
         lines += ["", f"## {r.code} {r.name}", "", f"*{r.family}, {r.severity.value}*", "", r.doc]
     return "\n".join(lines) + "\n"
@@ -588,13 +588,22 @@ as image size and file size). An attribute is reported when its adjusted p-value
 warning names the splits whose counts fall outside the range 95 % of the random splits give
 (their 2.5th to 97.5th percentiles) and gives an effect size: Cramér's V, from 0 (no
 association) to 1 (the attribute decides the split). STA006 counts, on the same random
-splits, how often the split changes from one image to the next along the sorted ids. STA007
-and STA009 shuffle the `fractured` label instead (1,000 times) and report a property only
-when it is also large enough to matter: Cramér's V of at least 0.1, or an AUC (the chance
-that a random fractured image has a larger value than a random non-fractured one; 0.5 is
-none) outside 0.4-0.6. STA008 computes exactly the chance that a random labelling puts every
-image with a defect in one class. No rule uses a fixed tolerance such as "within 5 points":
-with 61 test images, honest random splits differ by more than that."""
+splits, how often the split changes from one image to the next along the sorted ids; when the
+split follows them, each STA005 finding says whether splits that follow the ids as this one
+does (its own sequence along the sorted ids, started elsewhere or reversed) give the same.
+STA007, STA009 and STA011 shuffle the `fractured` label instead (1,000 times) and report a
+property only when it is also large enough to matter to a classifier, which uses a property
+where it sets images apart: on the images it sets apart best (the split of its categories,
+or of its values, furthest from what random labellings give), the share of fractured images
+must differ from the rest's by at least a small effect, Cohen's h of 0.2 (the difference of
+the two shares on the arcsine scale; Cohen calls 0.2 small and 0.8 large). Cramér's V and the
+AUC, measured over all the images, are given too, but would dilute a group of 1 image in 12
+into nothing. A clinical attribute with a large effect (h 0.8) is STA011's warning, a
+smaller one STA009's note. STA008 computes exactly the chance that a random labelling puts
+every image with a defect in one class; STA010 compares how often neighbouring ids look alike
+with random pairs of the release's images (100 shuffles, and at least a small effect). No
+rule uses a fixed tolerance such as "within 5 points": with 61 test images, honest random
+splits differ by more than that."""
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -151,3 +151,40 @@ def _expectation(figure: Figure):
     column = {"fracture_instances": "fracture_count", "locales": "regions",
               "multiscan_images": "multiscan", "hardware_images": "hardware"}[name]  # fmt: skip
     return gxe.ExpectColumnSumToBeBetween(column=column, **bounds)
+
+
+def figure_value(name: str, frames: dict) -> float | None:
+    """Figure `name` computed with pandas on `frames` (as statistics_frames builds them), as
+    its expectation above measures it: what the published-figure rules use to work out what a
+    change to the tables would make of a figure (Great Expectations measures the release)."""
+    section, *rest = name.split(".")
+    if section == "splits":
+        frame = frames.get("splits")
+        if frame is None:
+            return None
+        split = rest[0]
+        if split.endswith("_ratio"):
+            return float(frame[f"is_{split[:-6]}"].mean()) if len(frame) else None
+        return float((frame["split"] == split).sum())
+    meta = frames.get("meta")
+    if meta is None or "fractured" not in meta:
+        return None
+    rows = {"fractured": meta["fractured"] == 1, "non_fractured": meta["fractured"] == 0,
+            "total": pd.Series(True, index=meta.index)}  # fmt: skip
+    if section in ("regions", "views"):
+        column, part = rest
+        return float(meta.loc[rows[part], column].sum()) if column in meta else None
+    name = rest[0]
+    if name in ("images", "fractured_images", "non_fractured_images"):
+        key = {"images": "total", "fractured_images": "fractured",
+               "non_fractured_images": "non_fractured"}[name]  # fmt: skip
+        return float(rows[key].sum())
+    if "fracture_count" not in meta and name.startswith("fracture_"):
+        return None
+    if name == "fracture_count_min_on_fractured":
+        return float(meta.loc[rows["fractured"], "fracture_count"].min())
+    if name == "fracture_count_max":
+        return float(meta["fracture_count"].max())
+    column = {"fracture_instances": "fracture_count", "locales": "regions",
+              "multiscan_images": "multiscan", "hardware_images": "hardware"}[name]  # fmt: skip
+    return float(meta[column].sum()) if column in meta else None

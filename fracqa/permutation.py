@@ -28,6 +28,7 @@ attribute's table on every shuffle in a few matrix products.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +39,16 @@ PERMUTATIONS = 2000
 LEVEL = 0.05  # family-wise: a grouping drawn at random is reported in at most 1 release in 20
 BAND = (2.5, 97.5)  # the percentiles of the shuffles shown as "what a random grouping gives"
 SUMMED_AT_ONCE = 100  # shuffles turned into float indicators at once (memory: 100 x items)
+# Cohen's conventions for h, the difference of two proportions on the arcsine scale (Cohen,
+# Statistical Power Analysis for the Behavioral Sciences, 1988, ch. 6): 0.2 is a small effect,
+# 0.8 a large one. Under SMALL_H an effect is negligible, however significant.
+SMALL_H = 0.2
+LARGE_H = 0.8
+
+
+def cohens_h(share: float, other: float) -> float:
+    """Cohen's h of two proportions (positive when `share` is the larger)."""
+    return 2 * (math.asin(math.sqrt(share)) - math.asin(math.sqrt(other)))
 
 
 @dataclass

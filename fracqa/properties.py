@@ -137,14 +137,16 @@ def shortcut_attributes(table: pd.DataFrame,
     luma = [q[0] if isinstance(q, list | tuple) and q else None for q in quant]
     chroma = [q[1] if isinstance(q, list | tuple) and len(q) > 1 else None for q in quant]
     info = header["info"]
+    # In causal order: what the image is (its pixels, size, shape), how it was encoded, what
+    # its container carries, then what follows from all of these (the file's size, the pixel
+    # statistics). STA007 reports a property that goes with the label only through an earlier
+    # one as part of that one's finding.
     found = [
+        numeric("pixels", pixels, "pixels"),
         categorical("image size", sizes(table)),
         numeric("aspect ratio (width / height)", width / height),
-        numeric("pixels", pixels),
         categorical("mode", table["mode"]),
         categorical("bit depth", header["bit_depth"]),
-        numeric("file size", table["bytes"], "bytes"),
-        numeric("bytes per pixel", table["bytes"] / pixels),
         numeric("JPEG quantisation (luma table mean; higher: lower quality)", luma),
         numeric("JPEG quantisation (chroma table mean)", chroma),
         categorical("chroma subsampling", header["subsampling"]),
@@ -156,11 +158,13 @@ def shortcut_attributes(table: pd.DataFrame,
                                      if isinstance(i, dict) else None for i in info]),
         categorical("APP markers", ["+".join(sorted({m[0] for m in markers or []})) or "none"
                                     for markers in header["markers"]]),  # fmt: skip
-        *[numeric(f"pixel statistic {c}", table[c]) for c in
-          ("px_mean", "px_std", "px_p01", "px_p99", "px_entropy")],
         categorical("file name pattern",
                     [_pattern(f.rsplit("/", 1)[-1]) for f in table["file"].astype(str).tolist()],
                     minimum=2),  # fmt: skip
+        numeric("file size", table["bytes"], "bytes"),
+        numeric("bytes per pixel", table["bytes"] / pixels),
+        *[numeric(f"pixel statistic {c}", table[c]) for c in
+          ("px_mean", "px_std", "px_p01", "px_p99", "px_entropy")],
     ]
     found += [binary(f"images that {name}", present)
               for name, present in defects(table, header).items()]  # fmt: skip

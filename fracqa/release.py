@@ -62,6 +62,9 @@ class Release:
     views: ViewStore | None = None  # the scanned images' view hashes (the table's `view` row)
     figures: PublishedFigures | None = None
     croissant: Description | None = None  # the published description to compare with
+    # the codes of the rules the audit runs (empty: every rule), for a rule that reports a
+    # finding several rules concern once, under the first of them that runs
+    running: frozenset[str] = frozenset()
     _derived: dict[Any, Any] = field(default_factory=dict)
 
     @property
@@ -99,6 +102,11 @@ class RuleView:
     @property
     def tolerances(self):
         return self._release.settings.tolerances
+
+    @property
+    def running(self) -> frozenset[str]:
+        """The codes of the rules the audit runs (empty: every rule)."""
+        return self._release.running
 
     def _require(self, *names: str) -> None:
         if not any(name in self._needs for name in names):

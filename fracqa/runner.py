@@ -96,6 +96,7 @@ def audit_release(
     early = [rule for rule in release_rules if not rule.needs & LATE_INPUTS]
 
     def check(release: Release, chosen: list[Rule]) -> None:
+        release.running = frozenset(rule.code for rule in release_rules)
         findings.extend(finding for rule in chosen
                         for finding in _apply(rule, RuleView(release, rule), faults, redactions))
 

@@ -14,6 +14,7 @@ from fixtures import defects
 from fixtures import defects_images as plant
 from fracqa.cli import main
 from fracqa.config import Settings
+from fracqa.figures import figure_value, statistics_frames
 from fracqa.load.expectations import KNOWN_FIGURES
 from tests.helpers import audit_sample, findings_of, image_with
 from tests.report_schema import read_report
@@ -70,6 +71,84 @@ def test_the_replica_matches_every_published_figure(full_audit):
     hand = next(row for row in rows if row["figure"] == "regions.hand.total")
     assert hand == {"figure": "regions.hand.total", "published": 1538, "observed": 1538,
                     "tolerance": 0, "ok": True}  # fmt: skip
+
+
+def test_the_figures_pandas_computes_are_the_ones_great_expectations_measures(full_audit,
+                                                                              full_release):
+    frames = statistics_frames(full_release.dataset_csv, full_release.meta,
+                               full_release.splits)  # fmt: skip
+    for row in full_audit.statistics:
+        assert figure_value(row["figure"], frames) == pytest.approx(row["observed"]), row
+
+
+def _relabelled_in_both_folders(root: Path) -> str:
+    """A negative relabelled fractured (one instance, in the test split), its file copied into
+    Fractured/ while the old one stays in Non_fractured/: what IMG0003375/6 are in FracAtlas."""
+    image_id = image_with(root, fractured=0)
+    defects.copy_image_to_other_folder(root, image_id)
+    defects.set_csv_value(root, image_id, "fractured", 1)
+    defects.set_csv_value(root, image_id, "fracture_count", 1)
+    plant.add_to_split(root, image_id, "test")
+    return image_id
+
+
+def test_figures_an_image_in_both_folders_explains_are_one_finding_naming_it(sample_copy):
+    image_id = _relabelled_in_both_folders(sample_copy)
+    result = audit_sample(sample_copy, select=["STA001", "STA002", "STA003", "STA004"])
+    [found] = result.findings
+    failing = sorted(row["figure"] for row in result.statistics if row["ok"] is False)
+    assert {"dataset.fractured_images", "dataset.fracture_instances", "splits.test"} <= set(
+        failing)
+    assert (found.rule, found.image_id, found.location) == (
+        "STA001", image_id, "images in both class folders")
+    assert sorted(row["figure"] for row in found.details["figures"]) == failing
+    assert found.message.startswith(
+        f"{len(failing)} published figures differ because of 1 image in both class folders "
+        f"(IMG004), {image_id}, which dataset.csv labels fractured: counted as non-fractured, "
+        f"as its copy in images/Non_fractured/ says (so in no split list, with no fracture "
+        f"instance), the release gives all {len(failing)} as published: ")  # fmt: skip
+    assert "dataset.fractured_images 17 (published 16, +1)" in found.message
+    assert "splits.test 2 (published 1, +1)" in found.message
+    assert found.details["counted_as"] == {image_id: 0}
+
+
+def test_figures_an_image_explains_are_reported_by_the_first_rule_that_runs(sample_copy):
+    image_id = _relabelled_in_both_folders(sample_copy)
+    result = audit_sample(sample_copy, select=["STA004"])
+    [found] = result.findings
+    assert (found.rule, found.image_id) == ("STA004", image_id)
+    assert "splits.test 2 (published 1, +1)" in found.message
+
+
+def test_images_whose_split_entries_explain_nothing_still_explain_the_labels(sample_copy):
+    # the relabelled image listed in test, and a train image dropped from the lists: counted
+    # as a negative it leaves dataset.csv's figures as published, but out of the split lists
+    # it would make the valid share deviate, so the split figures stay findings of their own
+    image_id = image_with(sample_copy, fractured=0)
+    defects.copy_image_to_other_folder(sample_copy, image_id)
+    defects.set_csv_value(sample_copy, image_id, "fractured", 1)
+    defects.set_csv_value(sample_copy, image_id, "fracture_count", 1)
+    plant.remove_from_splits(sample_copy, plant.split_ids(sample_copy, "train")[0])
+    plant.add_to_split(sample_copy, image_id, "test")
+    result = audit_sample(sample_copy, select=["STA001", "STA002", "STA003", "STA004"])
+    [grouped] = [f for f in result.findings if f.location == "images in both class folders"]
+    assert grouped.rule == "STA001" and grouped.image_id == image_id
+    assert not [row for row in grouped.details["figures"] if row["figure"].startswith("splits.")]
+    assert "(with no fracture instance)" in grouped.message and "split list" not in (
+        grouped.message)
+    others = {f.location for f in result.findings if f is not grouped}
+    assert others and all(location.startswith("splits.") for location in others)
+
+
+def test_a_misplaced_image_that_would_break_other_figures_explains_nothing(sample_copy):
+    # a fractured image whose file sits in Non_fractured/ (IMG002), its label right: counted
+    # as a negative it would change figures that are as published, so it is no explanation
+    # of the hardware figure, which stays a finding of its own
+    defects.move_image_to_other_folder(sample_copy, image_with(sample_copy, fractured=1))
+    _hardware_flag_set(sample_copy)
+    result = audit_sample(sample_copy, select=["STA001", "STA002", "STA003", "STA004"])
+    assert [(f.rule, f.location) for f in result.findings] == [
+        ("STA001", "dataset.hardware_images")]
 
 
 def test_moving_3_images_from_hand_to_leg_names_hand(sample_copy):
