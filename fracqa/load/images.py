@@ -75,8 +75,8 @@ class PendingImages:
         folder ("fractured", "non_fractured" or "other"), outside_root (a link leading out of
         the release), what reading the file found (image_scan.HEADER_FIELDS and
         DECODE_FIELDS), and `view`: the image's row in `self.views` (scan only)."""
-        frame = pd.DataFrame({name: [row[name] for row in self.rows] for name in FILE_COLUMNS},
-                             columns=FILE_COLUMNS)  # fmt: skip
+        frame = pd.DataFrame([[row[name] for name in FILE_COLUMNS] for row in self.rows],
+                             columns=list(FILE_COLUMNS))  # fmt: skip
         if self._chunks is not None:
             start = 0
             for part in self._chunks.results(_not_read):
