@@ -28,6 +28,7 @@ from fracqa.load.annotation_table import Annotations
 from fracqa.load.dataset_csv import read_dataset_csv, typed_meta
 from fracqa.load.image_scan import read_image
 from fracqa.load.splits import load_splits
+from fracqa.load.view_store import ViewBlock, ViewStore
 from fracqa.model import AuditRecord, Finding
 from fracqa.release import Release, RuleView, load_format, load_release, real_sizes
 from fracqa.reports import json_report
@@ -104,12 +105,27 @@ def _reloaded(loaded: Loaded, path: Path, source: str) -> Release:
     elif source == "jpeg":
         images = release.images.copy()
         row = images.index[images["file"] == layout.relative(path)][0]
-        for column, value in read_image(str(path), SETTINGS.pixel_limit).items():
+        found = read_image(str(path), SETTINGS.pixel_limit)
+        view = found.pop("view_hashes", None)
+        for column, value in found.items():
             images.at[row, column] = value
         release.images = images
+        release.views = _with_view(release.views, images.at[row, "view"], view)
     else:
         release.annotations = _with_format(release, layout, source)
     return release
+
+
+def _with_view(store: ViewStore | None, position, view) -> ViewStore | None:
+    """A copy of the release's view store with one image's view hashes read again."""
+    if store is None or pd.isna(position):
+        return store
+    copied = dataclasses.replace(store, present=store.present.copy(),
+                                 coefficients=store.coefficients.copy(),
+                                 crop_coefficients=store.crop_coefficients.copy(),
+                                 pixel_variant=store.pixel_variant.copy())  # fmt: skip
+    copied.fill(int(position), ViewBlock.of([view]))
+    return copied
 
 
 def _with_format(release: Release, layout: Layout, fmt: str) -> Annotations:
