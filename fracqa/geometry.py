@@ -87,3 +87,59 @@ def _assignment(costs: np.ndarray, maximize: bool = False) -> list[tuple[int, in
 
     rows, columns = linear_sum_assignment(costs, maximize=maximize)
     return [(int(i), int(j)) for i, j in zip(rows, columns, strict=True)]
+
+
+def ring_points(ring) -> np.ndarray:
+    """A polygon ring's vertices as an (n, 2) array, without a vertex that repeats the one
+    before it and without a closing vertex that repeats the first (every reader closes a ring
+    itself: these are the same outline)."""
+    points = np.asarray(ring, dtype=float).reshape(-1, 2)
+    if len(points) > 1:
+        keep = np.ones(len(points), dtype=bool)
+        keep[1:] = np.any(points[1:] != points[:-1], axis=1)
+        points = points[keep]
+    if len(points) > 1 and np.array_equal(points[0], points[-1]):
+        points = points[:-1]
+    return points
+
+
+def outline_distance(a, b) -> float:
+    """How far apart two polygon rings are as outlines, whatever vertex each starts at, its
+    winding and a repeated closing vertex: with as many vertices, the least (over every
+    starting vertex of `b`, in both directions) of the largest per-coordinate distance between
+    corresponding vertices; when that is not a match, or the numbers of vertices differ, the
+    least of it and the Hausdorff distance between the two closed rings' edges (points along
+    the edges included), so that the same shape drawn with other vertices still matches."""
+    p, q = ring_points(a), ring_points(b)
+    if not len(p) or not len(q):
+        return float("inf")
+    best = float("inf")
+    if len(p) == len(q):
+        n = len(q)
+        order = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n  # every starting vertex
+        for candidate in (q, q[::-1]):
+            gaps = np.abs(candidate[order] - p[None, :, :]).max(axis=(1, 2))
+            best = min(best, float(gaps.min()))
+        if best == 0.0:
+            return best
+    return min(best, _edge_hausdorff(p, q))
+
+
+def _edge_hausdorff(p: np.ndarray, q: np.ndarray) -> float:
+    import shapely  # only a mismatch of vertices needs it
+
+    def closed(points):
+        if len(points) == 1:
+            return shapely.Point(points[0])
+        return shapely.LineString(np.vstack([points, points[:1]]))
+
+    return float(shapely.hausdorff_distance(closed(p), closed(q), densify=0.05))
+
+
+def nearest_pairs(a: Sequence[Box], b: Sequence[Box]) -> list[tuple[int, int, float]]:
+    """One-to-one pairs (i, j, corner distance) of two lists of boxes that minimise the total
+    corner distance (as many pairs as the shorter list has boxes)."""
+    if not a or not b:
+        return []
+    costs = np.array([[corner_distance(x, y) for y in b] for x in a])
+    return [(i, j, float(costs[i, j])) for i, j in _assignment(costs)]

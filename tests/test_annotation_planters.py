@@ -171,6 +171,23 @@ def test_coco_bowtie_polygon(root):
     assert polygon == pytest.approx([x, y, x + w, y + h, x + w, y, x, y + h])
 
 
+@pytest.mark.parametrize("how", ["reversed", "rotated", "closed"])
+def test_redraw_polygons_keeps_the_vertices(root, how):
+    before = coco_anns(root, MULTI)[0]["segmentation"][0]
+    vgg_before = vgg_regions(root, MULTI)[0]["shape_attributes"]["all_points_x"]
+    planters.redraw_polygons(root, "coco", how)
+    after = coco_anns(root, MULTI)[0]["segmentation"][0]
+    points = list(zip(before[0::2], before[1::2], strict=True))
+    redrawn = list(zip(after[0::2], after[1::2], strict=True))
+    assert redrawn != points and set(redrawn) == set(points)
+    assert len(redrawn) == len(points) + (how == "closed")
+    assert vgg_regions(root, MULTI)[0]["shape_attributes"]["all_points_x"] == vgg_before
+    planters.redraw_polygons(root, "vgg", how, MULTI)
+    assert vgg_regions(root, MULTI)[0]["shape_attributes"]["all_points_x"] != vgg_before
+    with pytest.raises(ValueError, match="no polygons"):
+        planters.redraw_polygons(root, "yolo", how)
+
+
 def test_coco_vertex_outside(root):
     planters.coco_vertex_outside(root, MULTI)
     document = coco(root)

@@ -296,6 +296,20 @@ def test_one_pixel_of_voc_rounding_raises_nothing(sample_copy):
     assert audit_rules(sample_copy).findings == []
 
 
+@pytest.mark.parametrize("fmt", ["coco", "vgg"])
+@pytest.mark.parametrize("how", ["reversed", "rotated", "closed"])
+def test_the_same_outline_written_otherwise_in_one_format_raises_nothing(sample_copy, fmt, how):
+    """Every polygon of COCO (or of VGG) with the other winding, another starting vertex or
+    its first vertex repeated at the end: the same outlines as the other file's."""
+    plant.redraw_polygons(sample_copy, fmt, how)
+    assert audit_rules(sample_copy).findings == []
+
+
+def test_one_closed_polygon_is_the_same_outline(sample_copy):
+    plant.redraw_polygons(sample_copy, "coco", "closed", _one(sample_copy))
+    assert audit_rules(sample_copy).findings == []
+
+
 def test_no_yolo_or_voc_files_for_non_fractured_images_raises_nothing(sample_copy):
     plant.delete_non_fractured_yolo_voc(sample_copy)
     yolo_files = list(plant.yolo_path(sample_copy, "x.jpg").parent.glob("*.txt"))

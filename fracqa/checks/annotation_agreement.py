@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import evidence, instances, label
 from fracqa.checks.annotation_votes import BOX_FORMATS, Object, instance_groups, listing
-from fracqa.geometry import box, corner_distance, iou, vertex_distance
+from fracqa.geometry import box, corner_distance, iou, outline_distance, ring_points
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -129,7 +129,10 @@ def _box_dispute(found: Object) -> Hit:
       needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
     """The VGG file is a lossless copy of the COCO masks: each VGG polygon, matched to a COCO
-    polygon of the same image, must have the same vertices (within the pixel tolerance). The
+    polygon of the same image, must be the same outline (within the pixel tolerance), compared
+    as a shape: the same vertices whatever vertex it starts at, its winding (clockwise or not)
+    and a last vertex that repeats the first, or else no point of either outline further than
+    the tolerance from the other (the Hausdorff distance). The
     boxes of the other formats say which of the two moved: VGG's when its bounds alone depart
     from the other formats' boxes, COCO's when its polygon departs from them (its own bbox
     included) while VGG's agrees; when the boxes cannot tell, the finding names the VGG copy.
@@ -148,9 +151,8 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
             coco, vgg = found.members.get("coco"), found.members.get("vgg")
             if coco is None or vgg is None or not coco.rings or not vgg.rings:
                 continue
-            a, b = coco.rings[0], vgg.rings[0]
-            off = vertex_distance(a, b)
-            if off is not None and off <= tolerance:
+            off = outline_distance(coco.rings[0], vgg.rings[0])
+            if off <= tolerance:
                 continue
             result = found.verdict
             if result.box_dispute() and ("coco" in result.odd or result.majority is None):
@@ -158,7 +160,7 @@ def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
             yield _polygon_dispute(found, coco, vgg, off, tolerance)
 
 
-def _polygon_dispute(found: Object, coco, vgg, off: float | None, tolerance: float) -> Hit:
+def _polygon_dispute(found: Object, coco, vgg, off: float, tolerance: float) -> Hit:
     result = found.verdict
     others = [f for f in result.votes if f not in ("coco", "vgg")] + ["coco"]
     coco_bounds = _bounds(coco.rings[0])
@@ -175,11 +177,14 @@ def _polygon_dispute(found: Object, coco, vgg, off: float | None, tolerance: flo
         blamed, other = vgg, coco
         why = "the other formats' boxes cannot tell which is right; VGG is the copy"
     mine, theirs = blamed.rings[0], other.rings[0]
-    what = (f"has {len(mine)} vertices where {label(other.format)} has {len(theirs)}"
-            if off is None else f"is {off:.1f} px from {label(other.format)}'s")  # fmt: skip
+    counts = len(ring_points(mine)), len(ring_points(theirs))
+    what = f"is {off:.1f} px from {label(other.format)}'s outline"
+    if counts[0] != counts[1]:
+        what += f" ({counts[0]} vertices where it has {counts[1]})"
     return Hit(f"{label(blamed.format)} {blamed.location} polygon {what} ({other.location}); "
                f"{why}", found.image_id, blamed.file, blamed.location,
                {**evidence(blamed), f"{other.format}_polygon": [list(p) for p in theirs],
+                "outline_px": round(off, 2),
                 f"{other.format}_location": other.location, "consensus": result.consensus,
                 "files": [blamed.file, other.file]})  # fmt: skip
 
