@@ -342,6 +342,20 @@ def test_add_yolo_box_creates_a_missing_file(root):
     assert yolo_lines(root, NON_FRACTURED) == [["0", "0.5", "0.5", "0.1", "0.1"]]
 
 
+def test_swap_yolo_centres_swaps_every_line(root):
+    before = yolo_lines(root, MULTI)
+    planters.swap_yolo_centres(root, MULTI)
+    assert yolo_lines(root, MULTI) == [[c, y, x, w, h] for c, x, y, w, h in before]
+
+
+def test_normalise_yolo_by_another_size(root):
+    before = yolo_lines(root, MULTI)
+    planters.normalise_yolo_by(root, MULTI)  # 373x454: by 454x373
+    after = yolo_lines(root, MULTI)
+    assert float(after[0][1]) == pytest.approx(float(before[0][1]) * 373 / 454, abs=1e-6)
+    assert float(after[0][4]) == pytest.approx(float(before[0][4]) * 454 / 373, abs=1e-6)
+
+
 def test_delete_non_fractured_yolo_voc(root):
     assert planters.delete_non_fractured_yolo_voc(root) is None
     assert not yolo_file(root, NON_FRACTURED).exists()
@@ -352,6 +366,25 @@ def test_delete_non_fractured_yolo_voc(root):
 
 
 # ---------------------------------------------------------------- PASCAL VOC
+
+
+def test_shift_voc_boxes_moves_every_object(root):
+    before = voc_boxes(root, MULTI)
+    planters.shift_voc_boxes(root, MULTI, dx=20)
+    assert voc_boxes(root, MULTI) == [[x0 + 20, y0, x1 + 20, y1] for x0, y0, x1, y1 in before]
+
+
+@pytest.mark.parametrize("every_corner", [False, True])
+def test_one_based_voc(root, every_corner):
+    before = {image: voc_boxes(root, image) for image in (MULTI, SINGLE, NON_FRACTURED)}
+    planters.one_based_voc(root, every_corner=every_corner)
+    step = [1, 1, 1, 1] if every_corner else [1, 1, 0, 0]
+    for image, boxes in before.items():
+        assert voc_boxes(root, image) == [[v + d for v, d in zip(b, step, strict=True)]
+                                          for b in boxes]  # fmt: skip
+    assert voc_boxes(root, NON_FRACTURED) == []
+    planters.one_based_voc(root, SINGLE)
+    assert voc_boxes(root, SINGLE)[0][0] == before[SINGLE][0][0] + 2
 
 
 def test_swap_voc_corners(root):

@@ -12,6 +12,8 @@ from fixtures import defects
 from fixtures import defects_annotations as plant
 from fixtures import defects_plausibility as plausible
 from fracqa.cli import main
+from fracqa.config import Settings
+from fracqa.runner import run_audit
 from tests.helpers import (
     NO_STATISTICS,
     SAMPLE_EXPECTATIONS,
@@ -20,6 +22,10 @@ from tests.helpers import (
     findings_of,
     image_with,
 )
+
+
+MULTI = "IMG0000307.jpg"  # fractured, 3 instances
+FOUR = "IMG0002589.jpg"  # fractured, 4 instances, one near the right edge
 
 
 def _one(root: Path) -> str:
@@ -132,6 +138,13 @@ PLANTED = {
     "unparseable VOC file": (lambda r: plant.corrupt_voc(r, _one(r)), "ANN001", "error"),
     "VOC entity bomb": (_voc_entity_bomb, "ANN001", "error"),
     "VGG polygon moved 30 px": (lambda r: plant.move_vgg_polygon(r, _one(r)), "ANN019", "error"),
+    "YOLO cx and cy swapped on every line": (lambda r: plant.swap_yolo_centres(r, MULTI),
+                                             "ANN018", "error"),
+    "YOLO file normalised by height x width": (lambda r: plant.normalise_yolo_by(r, MULTI),
+                                               "ANN018", "error"),
+    "every box of a VOC file shifted 20 px": (lambda r: plant.shift_voc_boxes(r, FOUR),
+                                              "ANN018", "error"),
+    "one VOC file written 1-based": (lambda r: plant.one_based_voc(r, MULTI), "ANN038", "info"),
     "image missing from the VGG file": (lambda r: plant.remove_from_vgg(r, _one(r)), "ANN010",
                                         "error"),
     "COCO area three times too large": (lambda r: plant.scale_coco_area(r, _one(r)), "ANN017",
@@ -220,6 +233,54 @@ def test_a_moved_vgg_polygon_is_blamed_on_vgg_once(sample_copy):
     assert (finding.rule, finding.image_id) == ("ANN019", image_id)
     assert finding.file == "Annotations/VGG JSON/VGG_fracture_masks.json"
     assert "its bounds alone depart from the boxes of COCO, YOLO and VOC" in finding.message
+
+
+@pytest.mark.parametrize("every_corner", [False, True], ids=["devkit", "every corner"])
+def test_voc_written_1_based_throughout_is_one_note(sample_copy, every_corner):
+    """The VOC devkit's 1-based corners (xmin and ymin one pixel more; or every corner) in
+    every VOC file: one info naming the convention, and the boxes agree once it is taken
+    off (17 of the sample's 24 were ANN018 errors)."""
+    plant.one_based_voc(sample_copy, every_corner=every_corner)
+    result = audit_rules(sample_copy)
+    [finding] = result.findings
+    assert (finding.rule, finding.severity.value) == ("ANN038", "info")
+    assert finding.file == "Annotations/PASCAL VOC" and finding.details["format"] == "voc"
+    assert finding.details["offset"] == ([1, 1, 1, 1] if every_corner else [1, 1, 0, 0])
+    assert finding.details["agreeing"] == finding.details["objects"] == 24
+    assert "1-based" in finding.message and not result.gates("warning")
+
+
+def test_a_replica_whose_voc_is_1_based_is_one_note(replica_copy):
+    """On the 922 real boxes, the devkit's convention made 662 ANN018 errors."""
+    plant.one_based_voc(replica_copy)
+    result = run_audit(replica_copy, select=["ANN013", "ANN018", "ANN038"],
+                       settings=Settings(workers=2))  # fmt: skip
+    [finding] = result.findings
+    assert finding.rule == "ANN038" and finding.details["offset"] == [1, 1, 0, 0]
+    assert finding.details["agreeing"] == finding.details["objects"] == 922
+
+
+def test_a_shifted_voc_file_is_one_finding_naming_the_shift(sample_copy):
+    plant.shift_voc_boxes(sample_copy, FOUR)
+    [finding] = audit_rules(sample_copy).findings  # no ANN013 for the box pushed off the edge
+    assert (finding.rule, finding.image_id) == ("ANN018", FOUR)
+    assert "every box is shifted by (+20, +0) px (all 4 objects)" in finding.message
+    assert finding.details["pattern"] == "shift" and len(finding.details["instances"]) == 4
+
+
+def test_swapped_yolo_centres_are_one_finding_and_pair_with_the_right_objects(sample_copy):
+    plant.swap_yolo_centres(sample_copy, MULTI)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.file) == ("ANN018", "Annotations/YOLO/IMG0000307.txt")
+    assert "cx and cy are swapped (all 3 lines)" in finding.message
+    assert "agree with COCO, VGG and VOC" in finding.message
+
+
+def test_a_yolo_file_normalised_by_another_image_size_says_so(sample_copy):
+    plant.normalise_yolo_by(sample_copy, MULTI, (2304, 2880))
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "ANN018" and finding.details["normalised_by"] == [2304, 2880]
+    assert "normalised by 2304x2880 (another image size of the release)" in finding.message
 
 
 def test_count_mismatch_names_the_format_and_both_numbers(sample_copy):

@@ -8,7 +8,16 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import evidence, instances, label
-from fracqa.checks.annotation_votes import BOX_FORMATS, Object, instance_groups, listing
+from fracqa.checks.annotation_votes import (
+    BOX_FORMATS,
+    CHAIN,
+    FILE_FORMATS,
+    Object,
+    Reading,
+    instance_groups,
+    listing,
+    readings,
+)
 from fracqa.geometry import box, corner_distance, iou, outline_distance, ring_points
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
@@ -73,6 +82,12 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
     their IoU: the release's own COCO -> YOLO -> VOC chain rounds to whole pixels, which alone
     drops the IoU of its smallest boxes below 0.9. A VGG polygon alone at odds is ANN019's,
     and a COCO bbox outvoted while its own polygon agrees with the others is ANN016's.
+    A YOLO or VOC file that writes every one of its boxes the same wrong way, so that read
+    that way they all agree with the other formats, is one finding for the file naming the
+    way: cx and cy swapped, x and y transposed, normalised by another size than its image's
+    (its height and width, or another image's of the release), or (with two boxes or more)
+    every box shifted alike; its boxes are then matched to the right objects. (A pixel
+    convention about one pixel off, such as VOC's 1-based corners, is ANN038's.)
 
     Why: the YOLO and VOC boxes were derived from the COCO masks; when they drift, detectors
     trained on one format learn different fracture locations from those trained on another.
@@ -80,10 +95,33 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
     one, correct its bbox and polygon from the other formats or redraw them).
     """
     tolerance = release.tolerances.pixels
+    for reading in readings(release):
+        if not reading.harmless:
+            yield _file_pattern(reading)
     for objects in instance_groups(release).values():
         for found in objects:
             if found.verdict.box_dispute() and not _bbox_alone(found, tolerance):
                 yield _box_dispute(found)
+
+
+def _where(reading: Reading) -> str:
+    """'line 2', 'all 3 lines', 'object 1', 'all 4 objects'."""
+    unit = "line" if reading.fmt == "yolo" else "object"
+    rows = [row for row, _, _ in reading.members]
+    return rows[0].location if len(rows) == 1 else f"all {len(rows)} {unit}s"
+
+
+def _file_pattern(reading: Reading) -> Hit:
+    """One finding for a YOLO or VOC file that writes every box the same wrong way."""
+    first = reading.members[0][0]
+    boxes = "box agrees" if len(reading.members) == 1 else "boxes agree"
+    members = [{"location": row.location, "box": box(row), "read_as": read}
+               for row, _, read in reading.members]  # fmt: skip
+    return Hit(f"{first.file}: {reading.said} ({_where(reading)}): read so, its {boxes} with "
+               f"{listing(reading.agreeing)}", first.image_id, first.file, first.location,
+               {"format": reading.fmt, "pattern": reading.kind, **reading.params,
+                "instances": members, "agreeing": reading.agreeing,
+                "files": [first.file]})  # fmt: skip
 
 
 def _bbox_alone(found: Object, tolerance: float) -> bool:
@@ -114,10 +152,13 @@ def _box_dispute(found: Object) -> Hit:
                 f"that departs from {label(source[0])}")
     mine, theirs = result.votes[blamed], result.consensus
     overlap, off = iou(mine, theirs), corner_distance(mine, theirs)
+    written = box(row)
+    shown = (f"{written} (read as {mine})" if corner_distance(written, mine) > 0.01
+             else f"{mine}")  # fmt: skip
     votes = [{"format": f, "file": members[f].file, "location": members[f].location,
               "box": result.votes[f]} for f in result.votes]  # fmt: skip
     files = list(dict.fromkeys([row.file, *(v["file"] for v in votes)]))
-    return Hit(f"{label(blamed)} {row.location} box {mine} {said} (IoU {overlap:.2f}, "
+    return Hit(f"{label(blamed)} {row.location} box {shown} {said} (IoU {overlap:.2f}, "
                f"{off:g} px off)", found.image_id, row.file, row.location,
                {**evidence(row), "odd": result.odd, "majority": result.majority,
                 "consensus": theirs, "iou": round(overlap, 3), "max_corner_px": round(off, 1),
@@ -192,3 +233,64 @@ def _polygon_dispute(found: Object, coco, vgg, off: float, tolerance: float) -> 
 def _bounds(ring) -> list[float]:
     xs, ys = [p[0] for p in ring], [p[1] for p in ring]
     return [round(float(v), 2) for v in (min(xs), min(ys), max(xs), max(ys))]
+
+
+@rule("ANN038", "box-convention", "annotations", "info",
+      "a format writes its boxes in another pixel convention (1-based, inclusive corners)",
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
+def box_convention(release: Release) -> Iterator[Hit]:
+    """A format (or some of its per-image files) writes its boxes about one pixel off the
+    other formats' in a systematic way: 1-based corners with an inclusive xmax and ymax (the
+    PASCAL VOC devkit's convention: xmin and ymin 1 px more), every corner 1 px more, or xmax
+    and ymax 1 px less (inclusive of the last pixel). A whole format follows it when taking it
+    off brings more of its boxes within 0.6 px of the other formats' (the release's own
+    rounding) than agree as written, and at least half of them; a file of its own when taking
+    it off brings every box of the file within 0.6 px. One finding per format, naming the
+    files; the boxes are compared with the other formats' after taking it off (ANN018).
+
+    Why: worth knowing, not a defect: each reader of the format takes its corners as it
+    expects them, and a pixel is within what the release's own conversion rounds away; but a
+    reader that assumes the other convention moves every box by that pixel, and a format that
+    mixes conventions between files cannot be read right by any one reader.
+    Fix: nothing is needed; to keep the formats interchangeable, write the boxes as the
+    release's own chain does (0-based, rounded from the YOLO floats), or say which convention
+    the format uses in the release's documentation.
+    """
+    by_format: dict[str, list[Reading]] = {}
+    for reading in readings(release):
+        if reading.harmless:
+            by_format.setdefault(reading.fmt, []).append(reading)
+    for fmt in CHAIN:
+        found = by_format.get(fmt)
+        if not found:
+            continue
+        whole = next((r for r in found if r.file is None), None)
+        files = [r for r in found if r.file is not None]
+        said = []
+        if whole is not None:
+            params = whole.params
+            said.append(f"{label(fmt)} writes its boxes {whole.said} in {params['agreeing']} of "
+                        f"the {params['objects']} objects the other formats also hold (as "
+                        f"written, {params['agreeing_as_written']} agree with them)")
+        if files:
+            kinds = "; or ".join(sorted({r.said for r in files}))
+            own = " of its own" if whole is not None else ""
+            if len(files) == 1:
+                said.append(f"{files[0].file} writes its boxes {kinds}{own}")
+            else:
+                said.append(f"{len(files)} {label(fmt)} files write their boxes {kinds}{own} "
+                            f"(the first {files[0].file})")
+        first = whole or files[0]
+        row = first.members[0][0]
+        single = whole is None and len(files) == 1
+        folder = row.file.rsplit("/", 1)[0] if fmt in FILE_FORMATS else row.file
+        yield Hit(f"{'; '.join(said)}: fracqa compares them with the other formats' after "
+                  "taking it off", row.image_id if single else None,
+                  row.file if single else folder, None,
+                  {"format": fmt,
+                   "offset": whole.params["offset"] if whole is not None else None,
+                   "objects": whole.params["objects"] if whole is not None else None,
+                   "agreeing": whole.params["agreeing"] if whole is not None else None,
+                   "files": [{"file": r.file, "offset": r.params["offset"], "said": r.said}
+                             for r in files][:50],
+                   "file_count": len(files)})  # fmt: skip

@@ -8,6 +8,7 @@ import shapely
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import evidence, instances, label, resized_images, sizes
+from fracqa.checks.annotation_votes import read_box
 from fracqa.geometry import box
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
@@ -63,6 +64,9 @@ def polygon_invalid(release: Release) -> Iterator[Hit]:
 def outside_image(release: Release) -> Iterator[Hit]:
     """A polygon vertex or a box corner lies outside the image (beyond the pixel tolerance).
 
+    A box that a whole file or format writes some recognised wrong way (ANN018, ANN016) is
+    judged as it reads once that is undone: the finding about the file says the rest.
+
     Why: the annotation marks pixels that do not exist; loaders clip it to something else or
     fail, and the drawn fracture is not where the radiograph shows it.
     Fix: redraw the annotation inside the image, or correct the image size it was drawn on.
@@ -73,7 +77,7 @@ def outside_image(release: Release) -> Iterator[Hit]:
         size = real.get(row.image_id)
         if size is None or row.image_id in resized:
             continue
-        x0, y0, x1, y1 = box(row)
+        x0, y0, x1, y1 = read_box(release, row) or box(row)
         if row.polygon is not None:
             px0, py0, px1, py1 = row.polygon.bounds
             x0, y0, x1, y1 = min(x0, px0), min(y0, py0), max(x1, px1), max(y1, py1)
