@@ -23,7 +23,6 @@ from tests.helpers import (
     image_with,
 )
 
-
 MULTI = "IMG0000307.jpg"  # fractured, 3 instances
 FOUR = "IMG0002589.jpg"  # fractured, 4 instances, one near the right edge
 
