@@ -60,7 +60,9 @@ PLANTED = {
     "a smaller copy nested inside, in every format": (
         lambda r: plausible.duplicate_instance(r, _one(r), scale=0.6), "ANN032", "warning"),
     "COCO annotation in normalised coordinates": (
-        lambda r: plausible.normalise_coco_annotation(r, _one(r)), "ANN033", "warning"),
+        lambda r: plausible.normalise_coco_annotation(r, _one(r)), "ANN018", "error"),
+    "outline between two rows of pixel centres": (
+        lambda r: plausible.sliver_between_rows(r, _one(r)), "ANN033", "warning"),
     "outline too thin to rasterise": (
         lambda r: plausible.outline_as_line(r, _one(r), thickness=0.05), "ANN033", "warning"),
     "empty run-length mask": (lambda r: plausible.coco_run_length(r, _one(r)), "ANN033",
@@ -74,7 +76,7 @@ PLANTED = {
     "YOLO and VOC moved together": (lambda r: plausible.move_yolo_and_voc(r, _one(r)),
                                     "ANN018", "error"),
     "COCO polygon moved, its bbox not": (lambda r: plausible.move_coco_polygon(r, _one(r)),
-                                         "ANN019", "error"),
+                                         "ANN016", "error"),
     "fracture_count one too many": (lambda r: plausible.fracture_count_plus(r, _several(r)),
                                     "CSV003", "error"),
 }  # fmt: skip
@@ -175,15 +177,25 @@ def test_an_outline_nested_in_its_copy_is_a_heavy_overlap(sample_copy):
 
 
 def test_an_empty_mask_says_what_pycocotools_makes_of_it(sample_copy):
-    image_id = plausible.normalise_coco_annotation(sample_copy, _one(sample_copy))
-    result = audit_rules(sample_copy)
-    [finding] = findings_of(result, "ANN033")
-    assert (finding.image_id, finding.file) == (image_id, COCO_FILE)
+    """A strip 0.3 px high between two rows of pixel centres, in every format: one finding
+    (not also its elongation, its tiny share of the image, or VOC's box of no height, which
+    only rounds what it was given)."""
+    image_id = plausible.sliver_between_rows(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id, finding.file) == ("ANN033", image_id, COCO_FILE)
     assert finding.details["mask_area"] == 0 and finding.details["polygon_area"] > 0
-    assert "empty mask" in finding.message
+    assert "empty mask" in finding.message and "its box is also 400:1" in finding.message
     assert finding.details["release"]["mask_to_polygon_area"]["median"] == pytest.approx(1, 0.05)
-    [moved] = findings_of(result, "ANN018")  # and its box is not where the others put it
-    assert moved.file == COCO_FILE and moved.details["odd"] == ["coco"]
+
+
+def test_a_coco_annotation_in_normalised_units_is_one_finding(sample_copy):
+    """Its polygon, bbox and area in 0-1 units: its box is outvoted, and its mask (empty at
+    the image's size) is not reported again."""
+    image_id = plausible.normalise_coco_annotation(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id, finding.file) == ("ANN018", image_id, COCO_FILE)
+    assert finding.details["odd"] == ["coco"] and finding.details["pattern"] == "normalised"
+    assert "are in 0-1 units" in finding.message
 
 
 def test_an_outline_too_thin_to_rasterise_is_a_mask_finding_only(sample_copy):

@@ -27,6 +27,7 @@ from fracqa.checks.annotation_facts import (
     sizes,
     stated_sizes,
 )
+from fracqa.checks.annotation_parts import polygon_wrong
 from fracqa.checks.annotation_votes import CHAIN, Object, instance_groups, listing
 from fracqa.geometry import box, corner_distance, iou
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
@@ -204,6 +205,79 @@ def _where(item: Measured) -> tuple[str, dict]:
 # ------------------------------------------------------------------------------------ the rules
 
 
+def _runs(release: Release, code: str) -> bool:
+    """Whether the audit runs the rule `code` (every rule, when none was selected)."""
+    return not release.running or code in release.running
+
+
+def _too_large_or_small(item: Measured, limits: Limits) -> bool:
+    return not limits.low <= item.share <= limits.high
+
+
+def _share_said(item: Measured, limits: Limits) -> str:
+    """'its box 2x2 px covers 0.00236 % of its 373x454 image; ...' (ANN030's words)."""
+    large = item.share > limits.high
+    bound = limits.high if large else limits.low
+    width, height = item.image
+    quantiles, usual = limits.quantiles(_percent), limits.plausible()
+    return (f"box {item.width:g}x{item.height:g} px covers {_percent(item.share):g} % of its "
+            f"{width}x{height} image; the release's other instances cover "
+            f"{_percent(usual.min()):g}-{_percent(usual.max()):g} % (median "
+            f"{quantiles['median']:g} %), and {'over' if large else 'under'} "
+            f"{_percent(bound):g} % is implausible")  # fmt: skip
+
+
+def _shape_said(item: Measured, every: dict[str, Limits], masked: bool) -> tuple[list, dict]:
+    """ANN031's sentences about the object's elongation and fill, and their details."""
+    said, extra = [], {}
+    aspect = every["aspect"]
+    if not aspect.low <= item.aspect <= aspect.high:
+        bound = aspect.high if item.aspect > aspect.high else aspect.low
+        usual = aspect.plausible()
+        said.append(f"its box is {_shape(item.aspect)} ({item.width:g}x{item.height:g} px); "
+                    f"the release's other boxes run from {_shape(usual.min())} to "
+                    f"{_shape(usual.max())}, and beyond {_shape(bound)} is "
+                    "implausible")  # fmt: skip
+        extra["aspect"] = {"width_to_height": _ratio(item.aspect),
+                           "release_width_to_height": aspect.quantiles(_ratio),
+                           "limits": [_ratio(aspect.low), _ratio(aspect.high)],
+                           "robust_deviations": round(aspect.deviations(item.aspect), 1),
+                           "percentile": aspect.percentile(item.aspect)}  # fmt: skip
+    fill = every["fill"]
+    if item.fill is not None and item.fill < fill.low and not masked:
+        quantiles, usual = fill.quantiles(_percent), fill.plausible()
+        said.append(f"its polygon fills {_percent(item.fill):g} % of its box; the release's "
+                    f"others fill {_percent(usual.min()):g}-{_percent(usual.max()):g} % "
+                    f"(median {quantiles['median']:g} %), and under "
+                    f"{_percent(fill.low):g} % is a line or a sliver, not an "
+                    "outline")  # fmt: skip
+        extra["fill"] = {"fill_pct": _percent(item.fill), "release_fill_pct": quantiles,
+                         "limit_pct": _percent(fill.low),
+                         "robust_deviations": round(fill.deviations(item.fill), 1),
+                         "percentile": fill.percentile(item.fill)}  # fmt: skip
+    return said, extra
+
+
+def _also(item: Measured, every: dict[str, Limits], shape: bool = True) -> str:
+    """What else is implausible about the object, in short, for the one finding that reports
+    it: '; its box is also 400:1 (120x0.3 px) and covers 0.0213 % of its image'."""
+    said = []
+    if shape and not every["aspect"].low <= item.aspect <= every["aspect"].high:
+        said.append(f"is also {_shape(item.aspect)} ({item.width:g}x{item.height:g} px)")
+    if _too_large_or_small(item, every["share"]):
+        usual = every["share"].plausible()
+        said.append(f"{'' if said else 'also '}covers {_percent(item.share):g} % of its image "
+                    f"(the release's other instances: {_percent(usual.min()):g}-"
+                    f"{_percent(usual.max()):g} %)")
+    return f"; its box {' and '.join(said)}" if said else ""
+
+
+def _measured_by_coco(release: Release) -> dict[tuple[str, int], Measured]:
+    """(image_id, instance) of the COCO member -> the measured object."""
+    return {(item.found.members["coco"].image_id, item.found.members["coco"].instance): item
+            for item in _measured(release) if "coco" in item.found.members}  # fmt: skip
+
+
 @rule("ANN030", "implausible-box-size", "annotations", "warning",
       "an instance covers a share of its image far outside the release's distribution",
       needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
@@ -212,34 +286,39 @@ def implausible_box_size(release: Release) -> Iterator[Hit]:
     boxes cover: more than 4 robust deviations (MAD) from the median on a log scale, and
     outside 0.01 % to 10 % of the image (the real release's boxes cover 0.05 % to 6.4 %). The
     object is judged once, on the box the formats agree on; the details show the release's
-    quantiles and where this box falls.
+    quantiles and where this box falls. An object that is also far too elongated or too thin
+    (ANN031), or whose mask pycocotools rasterises wrong (ANN033), is that rule's one finding,
+    which says this too.
 
     Why: a box over most of the image (dragged by mistake, or written in the wrong units) or of
     a few pixels (a stray click) teaches a detector that fractures look like whole radiographs
     or like specks, and skews every size-based metric.
     Fix: look at the image and redraw the fracture's outline and box (in every format).
     """
-    limits = _limits(release)["share"]
+    every = _limits(release)
+    limits = every["share"]
+    masks = _reported_masks(release) if _runs(release, "ANN033") else set()
+    shaped = _runs(release, "ANN031")
     for item in _measured(release):
-        if limits.low <= item.share <= limits.high:
+        if not _too_large_or_small(item, limits):
             continue
+        if _coco_key(item) in masks or (shaped and _shape_said(item, every, False)[0]):
+            continue  # ANN033's or ANN031's finding says it
         name, details = _where(item)
-        large = item.share > limits.high
-        bound = limits.high if large else limits.low
-        width, height = item.image
-        quantiles, usual = limits.quantiles(_percent), limits.plausible()
-        yield Hit(f"{name} box {item.width:g}x{item.height:g} px covers "
-                  f"{_percent(item.share):g} % of its {width}x{height} image; the release's "
-                  f"other instances cover {_percent(usual.min()):g}-{_percent(usual.max()):g} % "
-                  f"(median {quantiles['median']:g} %), and {'over' if large else 'under'} "
-                  f"{_percent(bound):g} % is implausible",
+        yield Hit(f"{name} {_share_said(item, limits)}",
                   item.found.image_id, item.row.file, item.row.location,
                   {**details, "box_size": [item.width, item.height],
                    "share_pct": _percent(item.share),
-                   "release": {"instances": len(limits.values), "share_pct": quantiles,
+                   "release": {"instances": len(limits.values),
+                               "share_pct": limits.quantiles(_percent),
                                "limits_pct": [_percent(limits.low), _percent(limits.high)],
                                "robust_deviations": round(limits.deviations(item.share), 1),
                                "percentile": limits.percentile(item.share)}})  # fmt: skip
+
+
+def _coco_key(item: Measured) -> tuple | None:
+    coco = item.found.members.get("coco")
+    return None if coco is None else (coco.image_id, coco.instance)
 
 
 @rule("ANN031", "implausible-box-shape", "annotations", "warning",
@@ -251,7 +330,9 @@ def implausible_box_shape(release: Release) -> Iterator[Hit]:
     10:1 either way; the real release's run from 1:7 to 4.6:1), or its polygon fills far less
     of its box than the release's polygons do (beyond the same deviations, and under 5 %; the
     real release's fill 17 % to 89 %). The details show the release's quantiles and where this
-    object falls.
+    object falls. One finding per object, which also says when its box covers an implausible
+    share of its image (ANN030); an object whose mask pycocotools rasterises wrong is ANN033's
+    one finding.
 
     Why: a box a pixel or two thick or an outline that is a line rather than a region is a slip
     of the annotation tool (a click-drag, a polyline closed on itself); the detector and the
@@ -259,43 +340,19 @@ def implausible_box_shape(release: Release) -> Iterator[Hit]:
     Fix: look at the image and redraw the fracture's outline; regenerate the boxes from it.
     """
     every = _limits(release)
+    masks = _reported_masks(release) if _runs(release, "ANN033") else set()
     troubles = _mask_troubles(release)
     for item in _measured(release):
-        said, extra = [], {}
-        aspect = every["aspect"]
-        if not aspect.low <= item.aspect <= aspect.high:
-            bound = aspect.high if item.aspect > aspect.high else aspect.low
-            usual = aspect.plausible()
-            said.append(f"its box is {_shape(item.aspect)} ({item.width:g}x{item.height:g} px); "
-                        f"the release's other boxes run from {_shape(usual.min())} to "
-                        f"{_shape(usual.max())}, and beyond {_shape(bound)} is "
-                        "implausible")  # fmt: skip
-            extra["aspect"] = {"width_to_height": _ratio(item.aspect),
-                               "release_width_to_height": aspect.quantiles(_ratio),
-                               "limits": [_ratio(aspect.low), _ratio(aspect.high)],
-                               "robust_deviations": round(aspect.deviations(item.aspect), 1),
-                               "percentile": aspect.percentile(item.aspect)}  # fmt: skip
-        fill = every["fill"]
-        coco = item.found.members.get("coco")
-        masked = coco is not None and (coco.image_id, coco.instance) in troubles  # ANN033's
-        if item.fill is not None and item.fill < fill.low and not masked:
-            quantiles, usual = fill.quantiles(_percent), fill.plausible()
-            said.append(f"its polygon fills {_percent(item.fill):g} % of its box; the release's "
-                        f"others fill {_percent(usual.min()):g}-{_percent(usual.max()):g} % "
-                        f"(median {quantiles['median']:g} %), and under "
-                        f"{_percent(fill.low):g} % is a line or a sliver, not an "
-                        "outline")  # fmt: skip
-            extra["fill"] = {"fill_pct": _percent(item.fill), "release_fill_pct": quantiles,
-                             "limit_pct": _percent(fill.low),
-                             "robust_deviations": round(fill.deviations(item.fill), 1),
-                             "percentile": fill.percentile(item.fill)}  # fmt: skip
+        if _coco_key(item) in masks:
+            continue  # ANN033's finding says it
+        said, extra = _shape_said(item, every, _coco_key(item) in troubles)
         if said:
             name, details = _where(item)
-            yield Hit(f"{name}: {'; and '.join(said)}", item.found.image_id, item.row.file,
-                      item.row.location,
+            yield Hit(f"{name}: {'; and '.join(said)}{_also(item, every, shape=False)}",
+                      item.found.image_id, item.row.file, item.row.location,
                       {**details, "box_size": [item.width, item.height], **extra,
                        "release": {"instances": len(every["aspect"].values),
-                                   "polygons": len(fill.values)}})  # fmt: skip
+                                   "polygons": len(every["fill"].values)}})  # fmt: skip
 
 
 def _shape(aspect: float) -> str:
@@ -494,7 +551,7 @@ def _rle_bounds(coco_mask, rle) -> list[float]:
 
 @rule("ANN033", "mask-rasterisation", "annotations", "warning",
       "pycocotools rasterises a COCO segmentation to a mask its polygon or bbox does not say",
-      needs=(COCO,))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def mask_rasterisation(release: Release) -> Iterator[Hit]:
     """Each COCO segmentation is rasterised as training pipelines do (pycocotools.mask:
     frPyObjects at the image size the COCO entry states, merge, area, toBbox): the mask must
@@ -504,8 +561,12 @@ def mask_rasterisation(release: Release) -> Iterator[Hit]:
     further than the pixel tolerance plus 2 px and a quarter of the box's longer side). A
     run-length encoded mask must also be of its image's size and agree with the annotation's
     `area`. Polygons that other rules report (too few points, invalid, outside the image or
-    the size its entry states) are not rasterised. The details show the release's
-    distribution of mask-to-polygon areas.
+    the size its entry states) are not rasterised, and a mask is not judged where the finding
+    about its annotation says it all: a polygon ANN016 finds wrong (in 0-1 units, say), or a
+    COCO annotation whose box every other format outvotes (ANN018). The finding also says
+    when the object's box is implausibly elongated (ANN031) or covers an implausible share of
+    its image (ANN030): one outline too thin to be drawn is one finding. The details show the
+    release's distribution of mask-to-polygon areas.
 
     Why: the mask is what a segmentation model learns and what mask AP is computed on; an
     outline too thin to cover a pixel centre, or one whose pixels lie away from its box, gives
@@ -522,10 +583,14 @@ def mask_rasterisation(release: Release) -> Iterator[Hit]:
             for name, v in zip(("min", "1%", "median", "99%", "max"),
                                np.percentile(ratios, [0, 1, 50, 99, 100]), strict=True)
         }  # fmt: skip
+    reported, every = _reported_masks(release), _limits(release)
+    measured = _measured_by_coco(release)
     for row in instances(release, "coco", readable=True).itertuples(index=False):
         said = troubles.get((row.image_id, row.instance))
-        if said is None:
+        if said is None or (row.image_id, row.instance) not in reported:
             continue
+        item = measured.get((row.image_id, row.instance))
+        also = "" if item is None else _also(item, every)
         facts = masks[(row.image_id, row.instance)]
         details = {**evidence(row), "mask_area": facts.area, "mask_bounds": facts.bounds,
                    "image_size": list(facts.image), "release": distribution}  # fmt: skip
@@ -534,7 +599,36 @@ def mask_rasterisation(release: Release) -> Iterator[Hit]:
             details["mask_to_polygon_area"] = round(facts.area / facts.polygon_area, 3)
         if facts.rle_size is not None:
             details["rle_size"] = list(facts.rle_size)
-        yield Hit(f"COCO {row.location}: {said}", row.image_id, row.file, row.location, details)
+        yield Hit(f"COCO {row.location}: {said}{also}", row.image_id, row.file, row.location,
+                  details)
+
+
+def _reported_masks(release: Release) -> set[tuple[str, int]]:
+    """(image_id, instance) of the COCO annotations whose mask ANN033 reports: those with a
+    mask trouble that no other finding about the annotation explains (a polygon ANN016 finds
+    wrong, a box every other format outvotes)."""
+    def compute():
+        elsewhere = _coco_outvoted(release)
+        table = instances(release, "coco", readable=True)
+        troubles = _mask_troubles(release)
+        return {(row.image_id, row.instance) for row in table.itertuples(index=False)
+                if (row.image_id, row.instance) in troubles
+                and (row.image_id, row.instance) not in elsewhere
+                and not polygon_wrong(release, row)}  # fmt: skip
+
+    return release.derived("reported-masks", compute, uses=PLAUSIBILITY_INPUTS)
+
+
+def _coco_outvoted(release: Release) -> set[tuple[str, int]]:
+    """(image_id, instance) of the COCO annotations whose box every other format's majority
+    outvotes (ANN018 reports them)."""
+    found = set()
+    for objects in instance_groups(release).values():
+        for item in objects:
+            result, coco = item.verdict, item.members.get("coco")
+            if coco is not None and result.majority is not None and "coco" in result.odd:
+                found.add((coco.image_id, coco.instance))
+    return found
 
 
 def _mask_troubles(release: Release) -> dict[tuple[str, int], str]:

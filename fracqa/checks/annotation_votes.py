@@ -122,11 +122,16 @@ class Analysis:
     objects: dict[str, list[Object]]
     readings: list[Reading]
     read: dict[tuple, list[float]] = field(default_factory=dict)  # (format, image, instance)
+    object_of: dict[tuple, Object] = field(default_factory=dict)  # (format, image, instance)
 
     def __post_init__(self) -> None:
         for reading in self.readings:
             for row, _, found in reading.members:
                 self.read[(row.format, row.image_id, row.instance)] = found
+        for image_objects in self.objects.values():
+            for item in image_objects:
+                for row in item.members.values():
+                    self.object_of[(row.format, row.image_id, row.instance)] = item
 
 
 def instance_groups(release: Release) -> dict[str, list[Object]]:
@@ -146,6 +151,12 @@ def read_box(release: Release, row) -> list[float] | None:
     """The box an instance means once a Reading of its format or file is undone (None: it is
     read as written). A rule that reads it declares GROUP_INPUTS."""
     return _analysis(release).read.get((row.format, row.image_id, row.instance))
+
+
+def object_of(release: Release, row) -> Object | None:
+    """The object an instance belongs to (None: it is in no object, as the instances of a
+    resized image). A rule that reads it declares GROUP_INPUTS."""
+    return _analysis(release).object_of.get((row.format, row.image_id, row.instance))
 
 
 def _analysis(release: Release) -> Analysis:
