@@ -146,6 +146,8 @@ PLANTED = {
     "every box of a VOC file shifted 20 px": (lambda r: plant.shift_voc_boxes(r, FOUR),
                                               "ANN018", "error"),
     "one VOC file written 1-based": (lambda r: plant.one_based_voc(r, MULTI), "ANN038", "info"),
+    "one COCO bbox written [x1, y1, x2, y2]": (
+        lambda r: plausible.coco_bbox_as_corners(r, _one(r)), "ANN016", "error"),
     "image missing from the VGG file": (lambda r: plant.remove_from_vgg(r, _one(r)), "ANN010",
                                         "error"),
     "COCO area three times too large": (lambda r: plant.scale_coco_area(r, _one(r)), "ANN017",
@@ -224,6 +226,64 @@ def test_a_moved_coco_polygon_is_blamed_on_coco_not_on_vgg(sample_copy):
     assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
     assert "VGG, YOLO and VOC agree with the bbox: the polygon is wrong" in finding.message
     assert finding.details["wrong"] == "polygon" and finding.details["carriers"] == []
+
+
+def test_every_coco_bbox_as_corners_is_one_finding_for_the_file(sample_copy):
+    plausible.coco_bbox_as_corners(sample_copy)
+    [finding] = audit_rules(sample_copy).findings  # was 24 ANN016 and 21 ANN013
+    assert finding.rule == "ANN016" and finding.image_id is None
+    assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert ("COCO bbox is written [x1, y1, x2, y2], not [x, y, width, height], in 24 of 24 "
+            "annotations") in finding.message
+    assert "VGG, YOLO and VOC agree with the polygons" in finding.message
+    assert finding.details["pattern"] == "x1y1x2y2" and finding.details["count"] == 24
+
+
+def test_every_coco_area_in_0_1_units_is_one_finding_for_the_file(sample_copy):
+    plausible.normalise_coco_areas(sample_copy)
+    [finding] = audit_rules(sample_copy).findings  # was 24 ANN017, each "(0.00x)"
+    assert finding.rule == "ANN017" and finding.details["count"] == 24
+    assert "COCO area is its polygon's area divided by its image's (0-1 units)" in finding.message
+
+
+def test_a_wrong_bbox_carried_down_the_chain_lists_every_file_that_carries_it(sample_copy):
+    image_id = plausible.move_coco_bbox_down_the_chain(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN016", image_id)
+    assert finding.details["wrong"] == "bbox" and finding.details["presumed"]
+    assert [c["format"] for c in finding.details["carriers"]] == ["yolo", "voc"]
+    assert f"Annotations/YOLO/{image_id[:-4]}.txt" in finding.details["files"]
+    assert f"Annotations/PASCAL VOC/{image_id[:-4]}.xml" in finding.details["files"]
+    assert ("VGG agrees with the polygon and YOLO and VOC with the bbox (converted from it): "
+            "the formats split along the conversion chain") in finding.message
+
+
+def test_polygons_transposed_in_coco_and_vgg_are_one_finding_naming_both(sample_copy):
+    """The COCO bbox, YOLO and VOC are right: fixing the bbox from the polygon, ANN016's old
+    advice, would have moved it onto the wrong outline."""
+    image_id = plausible.transpose_polygons(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN016", image_id)
+    assert finding.details["wrong"] == "polygon" and finding.details["pattern"] == "yx"
+    assert "YOLO and VOC agree with the bbox: the polygon is wrong" in finding.message
+    assert "VGG (a copy of the polygon) carries the same error" in finding.message
+    assert "Annotations/VGG JSON/VGG_fracture_masks.json" in finding.details["files"]
+
+
+@pytest.mark.parametrize("planter, pattern", [
+    (lambda r, i: plausible.transpose_polygons(r, i, formats=("coco",)), "yx"),
+    (plausible.normalise_coco_polygon, "normalised"),
+    (lambda r, i: plausible.add_stray_part(r, i, away=20), "stray-part"),
+    (plausible.move_coco_polygon, None),
+], ids=["transposed", "0-1 units", "stray part", "moved"])  # fmt: skip
+def test_a_wrong_coco_polygon_is_one_finding_on_coco(sample_copy, planter, pattern):
+    """Not also ANN019 against VGG, ANN017 for its area or ANN033 for its mask."""
+    image_id = planter(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN016", image_id)
+    assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
+    assert finding.details["wrong"] == "polygon" and finding.details["pattern"] == pattern
+    assert "VGG, YOLO and VOC agree with the bbox: the polygon is wrong" in finding.message
 
 
 def test_a_moved_vgg_polygon_is_blamed_on_vgg_once(sample_copy):
