@@ -188,6 +188,21 @@ def test_redraw_polygons_keeps_the_vertices(root, how):
         planters.redraw_polygons(root, "yolo", how)
 
 
+def test_coco_bowtie_polygon_in_vgg_too(root):
+    planters.coco_bowtie_polygon(root, MULTI, vgg=True)
+    x, y, w, h = coco_anns(root, MULTI)[0]["bbox"]
+    shape = vgg_regions(root, MULTI)[0]["shape_attributes"]
+    assert list(zip(shape["all_points_x"], shape["all_points_y"], strict=True)) == (
+        pytest.approx([(x, y), (x + w, y + h), (x + w, y), (x, y + h)]))
+
+
+def test_coco_polygon_as_pairs(root):
+    flat = coco_anns(root, MULTI)[0]["segmentation"][0]
+    planters.coco_polygon_as_pairs(root, MULTI)
+    assert coco_anns(root, MULTI)[0]["segmentation"] == [list(p) for p in zip(
+        flat[0::2], flat[1::2], strict=True)]
+
+
 def test_coco_vertex_outside(root):
     planters.coco_vertex_outside(root, MULTI)
     document = coco(root)

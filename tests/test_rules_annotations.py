@@ -23,6 +23,8 @@ from tests.helpers import (
     image_with,
 )
 
+COCO_FILE = "Annotations/COCO JSON/COCO_fracture_masks.json"
+VGG_FILE = "Annotations/VGG JSON/VGG_fracture_masks.json"
 MULTI = "IMG0000307.jpg"  # fractured, 3 instances
 FOUR = "IMG0002589.jpg"  # fractured, 4 instances, one near the right edge
 
@@ -284,6 +286,42 @@ def test_a_wrong_coco_polygon_is_one_finding_on_coco(sample_copy, planter, patte
     assert finding.file == "Annotations/COCO JSON/COCO_fracture_masks.json"
     assert finding.details["wrong"] == "polygon" and finding.details["pattern"] == pattern
     assert "VGG, YOLO and VOC agree with the bbox: the polygon is wrong" in finding.message
+
+
+def test_a_bowtie_in_coco_only_is_one_finding_on_coco_pointing_at_vgg(sample_copy):
+    """Not also ANN019 blaming the VGG file, which holds the right outline."""
+    image_id = plant.coco_bowtie_polygon(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id, finding.file) == ("ANN012", image_id, COCO_FILE)
+    assert "polygon crosses itself at (" in finding.message and "a bow-tie" in finding.message
+    assert "its signed area (the shoelace formula's, a COCO `area`'s) is 0.0 px²" in (
+        finding.message)  # not "encloses no area": its lobes fill half its box
+    assert finding.details["filled_area"] > 0 and finding.details["signed_area"] == 0
+    assert "VGG's copy (entry " in finding.message and "is a valid outline" in finding.message
+
+
+def test_a_bowtie_in_coco_and_vgg_is_one_finding_naming_both(sample_copy):
+    image_id = plant.coco_bowtie_polygon(sample_copy, _one(sample_copy), vgg=True)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id, finding.file) == ("ANN012", image_id, COCO_FILE)
+    assert finding.details["formats"] == ["coco", "vgg"]
+    assert finding.details["files"] == [COCO_FILE, VGG_FILE]
+    assert "VGG's copy (entry " in finding.message and "is the same outline" in finding.message
+
+
+def test_a_two_point_coco_polygon_is_one_finding_saying_what_pycocotools_does(sample_copy):
+    image_id = plant.coco_two_point_polygon(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN011", image_id)
+    assert "pycocotools takes a polygon of 4 numbers for a box" in finding.message
+
+
+def test_a_polygon_written_as_pairs_is_named_so(sample_copy):
+    image_id = plant.coco_polygon_as_pairs(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings  # not "a polygon of 1 point(s)" and ANN019
+    assert (finding.rule, finding.image_id) == ("ANN011", image_id)
+    assert "writes its polygon as" in finding.message and "[x, y] pairs" in finding.message
+    assert "flattened, it is VGG's outline" in finding.message
 
 
 def test_a_moved_vgg_polygon_is_blamed_on_vgg_once(sample_copy):

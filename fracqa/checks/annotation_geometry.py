@@ -3,60 +3,195 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import shapely
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import evidence, instances, label, resized_images, sizes
 from fracqa.checks.annotation_parts import carried, splits
-from fracqa.checks.annotation_votes import CHAIN, listing, object_of, read_box
-from fracqa.geometry import box
+from fracqa.checks.annotation_votes import CHAIN, GROUP_INPUTS, listing, object_of, read_box
+from fracqa.geometry import box, corner_distance, outline_distance, ring_points
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
 @rule("ANN011", "polygon-too-few-points", "annotations", "error",
-      "a polygon has fewer than three points", needs=(COCO, VGG))  # fmt: skip
+      "a polygon has fewer than three points",
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def polygon_too_few_points(release: Release) -> Iterator[Hit]:
-    """A COCO or VGG polygon has fewer than three vertices.
+    """A COCO or VGG polygon has fewer than three vertices. A COCO segmentation written as
+    [x, y] pairs ([[x, y], [x, y], ...]) rather than one flat list per polygon is named so (it
+    reads as polygons of one point each); a COCO polygon of two points is one pycocotools
+    takes for a box. One outline written so in COCO and in VGG is one finding, on COCO, naming
+    VGG's copy; when only one of the two is broken and the other is a full outline on the same
+    box, the finding says so (restore it from there), and ANN019 does not compare them.
 
-    Why: it encloses no area, so its mask is empty; public loaders skip such polygons, and the
-    fracture silently disappears from segmentation training.
-    Fix: redraw the fracture's outline.
+    Why: it encloses no area, so its mask is empty or wrong: public loaders skip such
+    polygons, pycocotools refuses [x, y] pairs ('input type is not supported') and fills a
+    two-point polygon's four numbers as a box [x, y, width, height]; the fracture silently
+    disappears from segmentation training or is drawn elsewhere.
+    Fix: redraw the fracture's outline (or write it from the format that has it whole; for
+    [x, y] pairs, flatten each polygon into one list).
     """
-    for row in instances(release, readable=True).itertuples(index=False):
-        for ring in row.rings or []:
-            if len(ring) < 3:
-                yield Hit(f"{label(row.format)} {row.location} has a polygon of {len(ring)} "
-                          "point(s)", row.image_id, row.file, row.location,
-                          {**evidence(row), "points": [list(p) for p in ring]})  # fmt: skip
-                break
+    for fault in _outline_faults(release):
+        if fault.code == "ANN011":
+            yield fault.hit()
 
 
 @rule("ANN012", "polygon-invalid", "annotations", "error",
       "a polygon is self-intersecting, of zero area or otherwise invalid",
-      needs=(COCO, VGG))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def polygon_invalid(release: Release) -> Iterator[Hit]:
-    """A polygon crosses itself (a bow-tie), encloses no area, or is otherwise not a valid
-    simple shape.
+    """A polygon crosses itself (a bow-tie), touches itself (a spike, a loop), encloses no area
+    (its points on one line), or is otherwise not a valid simple shape. A bow-tie is said to
+    cross itself, with the area its lobes enclose (what rasterisers fill) and its signed area
+    (what a shoelace `area` gives, none for a symmetric bow-tie). One outline invalid in COCO
+    and in VGG alike is one finding, on COCO, naming VGG's copy; when only one of the two is
+    invalid and the other is a valid outline on the same box, the finding says so, and
+    ANN019 does not compare them.
 
     Why: rasterisers fill self-intersecting outlines differently (even-odd or non-zero), so the
     mask a model learns depends on the library, and its area and IoU are meaningless.
-    Fix: redraw the outline without crossings.
+    Fix: redraw the outline without crossings (or write it from the format that has it valid).
     """
-    for row in instances(release, readable=True).itertuples(index=False):
-        polygon = row.polygon
-        if polygon is None:
-            continue
-        if polygon.area == 0:
-            why = "encloses no area"
-        elif not polygon.is_valid:
-            why = f"is invalid: {shapely.is_valid_reason(polygon)}"
+    for fault in _outline_faults(release):
+        if fault.code == "ANN012":
+            yield fault.hit()
+
+
+@dataclass
+class _Fault:
+    """An outline that is no valid polygon, in COCO or VGG or both alike."""
+
+    code: str
+    rows: list  # the broken instances: COCO's first, then VGG's copy
+    said: str
+    details: dict
+    copy: object | None = None  # the other format's valid outline on the same box
+
+    def hit(self) -> Hit:
+        row = self.rows[0]
+        message = f"{label(row.format)} {row.location} {self.said}"
+        if len(self.rows) > 1:
+            other = self.rows[1]
+            message += f"; {label(other.format)}'s copy ({other.location}) is the same outline"
+        elif self.copy is not None and self.details.get("pattern") == "pairs":
+            other = self.copy
+            message += (f"; flattened, it is {label(other.format)}'s outline ({other.location})"
+                        if self.details.get("flattened_is_copy") else
+                        f"; {label(other.format)}'s copy ({other.location}) is a valid outline "
+                        "on the same box")  # fmt: skip
+        elif self.copy is not None:
+            other = self.copy
+            message += (f"; {label(other.format)}'s copy ({other.location}) is a valid outline "
+                        f"of {len(ring_points(other.rings[0]))} points on the same box: write "
+                        f"the {label(row.format)} polygon from it")  # fmt: skip
+        files = [r.file for r in self.rows] + ([self.copy.file] if self.copy is not None else [])
+        return Hit(message, row.image_id, row.file, row.location,
+                   {**evidence(row), **self.details, "formats": [r.format for r in self.rows],
+                    "files": list(dict.fromkeys(files))})  # fmt: skip
+
+
+def _outline_faults(release: Release) -> list[_Fault]:
+    def compute():
+        tolerance, found, by_row = release.tolerances.pixels, [], {}
+        for row in instances(release, readable=True).itertuples(index=False):
+            if row.format not in ("coco", "vgg") or not row.rings:
+                continue
+            fault = _fault(row)
+            if fault is not None:
+                found.append(fault)
+                by_row[(row.format, row.image_id, row.instance)] = fault
+        result = []
+        for fault in found:
+            row = fault.rows[0]
+            item = object_of(release, row)
+            other_format = "vgg" if row.format == "coco" else "coco"
+            other = None if item is None else item.members.get(other_format)
+            if other is None:
+                result.append(fault)
+                continue
+            twin = by_row.get((other.format, other.image_id, other.instance))
+            if twin is not None:
+                if twin.code == fault.code and _same(row, other, tolerance):
+                    if row.format == "coco":  # one finding for the two, on COCO
+                        fault.rows.append(other)
+                        result.append(fault)
+                    continue
+                result.append(fault)
+                continue
+            if other.polygon is not None and other.polygon.is_valid and corner_distance(
+                    item.verdict.votes.get(other.format, box(other)),
+                    item.verdict.votes.get(row.format, box(row))) <= tolerance:  # fmt: skip
+                fault.copy = other
+                if fault.details.get("pattern") == "pairs":
+                    fault.details["flattened_is_copy"] = outline_distance(
+                        fault.details["points"], other.rings[0]) <= tolerance
+            result.append(fault)
+        return result
+
+    return release.derived("outline-faults", compute, uses=GROUP_INPUTS)
+
+
+def _same(a, b, tolerance: float) -> bool:
+    """Whether two broken outlines are the same (their points, in any order of rings)."""
+    points_a = [p for ring in a.rings for p in ring]
+    points_b = [p for ring in b.rings for p in ring]
+    return outline_distance(points_a, points_b) <= tolerance
+
+
+def _fault(row) -> _Fault | None:
+    """What makes the instance's outline no valid polygon, if anything."""
+    rings = row.rings
+    short = [ring for ring in rings if len(ring) < 3]
+    if short:
+        points = [list(p) for ring in rings for p in ring]
+        if row.format == "coco" and len(rings) >= 3 and all(len(ring) == 1 for ring in rings):
+            return _Fault("ANN011", [row],
+                          f"writes its polygon as {len(rings)} [x, y] pairs ([[x, y], [x, y], "
+                          "...]) where COCO has one flat list per polygon ([x1, y1, x2, y2, "
+                          "...]): pycocotools takes each pair for a polygon of one point and "
+                          "cannot rasterise it ('input type is not supported')",
+                          {"points": points, "pattern": "pairs"})  # fmt: skip
+        said = f"has a polygon of {len(short[0])} point{'s' if len(short[0]) != 1 else ''}"
+        if row.format == "coco" and len(rings[0]) == 2:
+            said += (" (4 numbers): pycocotools takes a polygon of 4 numbers for a box "
+                     "[x, y, width, height] and fills that rectangle")
         else:
-            continue
-        yield Hit(f"{label(row.format)} {row.location} polygon {why}", row.image_id, row.file,
-                  row.location, evidence(row))  # fmt: skip
+            said += ", which encloses no area"
+        return _Fault("ANN011", [row], said, {"points": [list(p) for p in short[0]]})
+    polygon = row.polygon
+    if polygon is None or (polygon.is_valid and polygon.area > 0):
+        return None
+    filled = float(shapely.make_valid(polygon).area)
+    reason = shapely.is_valid_reason(polygon)
+    where = _where_crossed(reason)
+    if filled == 0:
+        said = "polygon encloses no area (its points lie on one line)"
+    elif abs(filled - abs(polygon.area)) > 0.01 * filled:
+        said = (f"polygon crosses itself{where}, a bow-tie: rasterisers fill its lobes "
+                f"({filled:.1f} px²) but its signed area (the shoelace formula's, a COCO "
+                f"`area`'s) is {abs(polygon.area):.1f} px²")  # fmt: skip
+    elif "Self-intersection" in reason:
+        said = f"polygon touches itself{where} (a spike or a loop along its outline)"
+    else:
+        said = f"polygon is invalid: {reason}"
+    return _Fault("ANN012", [row], said, {"reason": reason, "filled_area": round(filled, 2),
+                                          "signed_area": round(float(polygon.area), 2)})
+
+
+def _where_crossed(reason: str) -> str:
+    """' at (5, 5)' from shapely's 'Self-intersection[5 5]'."""
+    if "[" not in reason:
+        return ""
+    numbers = reason[reason.index("[") + 1:reason.rindex("]")].split()
+    try:
+        x, y = (float(v) for v in numbers[:2])
+    except ValueError:
+        return ""
+    return f" at ({round(x, 1):g}, {round(y, 1):g})"
 
 
 @rule("ANN013", "outside-image", "annotations", "error",
