@@ -152,12 +152,43 @@ def test_an_exact_copy_is_duplicate_instance_in_each_format_not_an_overlap(sampl
 def test_a_duplicate_in_one_format_is_blamed_on_that_format(sample_copy):
     image_id = plausible.duplicate_instance(sample_copy, _one(sample_copy), formats=("yolo",),
                                             dx=3, counted=False)  # fmt: skip
-    result = audit_rules(sample_copy)
-    [duplicate] = findings_of(result, "ANN032")
-    assert duplicate.file == f"Annotations/YOLO/{image_id[:-4]}.txt"
+    [duplicate] = audit_rules(sample_copy).findings  # not also CSV003 on the same file
+    assert duplicate.rule == "ANN032" and duplicate.file == f"Annotations/YOLO/{image_id[:-4]}.txt"
     assert duplicate.location == "line 2" and duplicate.details["formats"] == ["yolo"]
-    [count] = findings_of(result, "CSV003")  # the count says the same file has one too many
-    assert count.file == duplicate.file
+    assert duplicate.message.endswith(
+        "fracture_count is 1, as COCO, VGG and VOC have: without the overlapping instance, "
+        "YOLO agrees with it")
+
+
+@pytest.mark.parametrize("dx", [0, 3], ids=["exact", "3 px off"])
+def test_an_object_written_twice_everywhere_but_counted_once_is_one_finding(sample_copy, dx):
+    """The exporter wrote the object twice in every format; dataset.csv counts it once and is
+    right: no CSV003 telling to raise fracture_count, and one finding naming every format (an
+    exact copy's with what each format's readers do with it)."""
+    image_id = plausible.duplicate_instance(sample_copy, _one(sample_copy), dx=dx,
+                                            counted=False)  # fmt: skip
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id, finding.file) == (
+        ("ANN029" if dx == 0 else "ANN032"), image_id, COCO_FILE)
+    assert finding.details["formats"] == ["coco", "vgg", "yolo", "voc"]
+    assert "fracture_count is 1: without the copies, COCO, VGG, YOLO and VOC agree with it" in (
+        finding.message) or "without the overlapping instances" in finding.message
+    if dx == 0:
+        assert "ultralytics drops the repeated YOLO line" in finding.message
+        assert "pycocotools and COCOeval load both COCO annotations" in finding.message
+        assert finding.message.count("ultralytics") == 1
+
+
+def test_a_stray_two_point_instance_is_one_finding_not_a_count(sample_copy):
+    """A stray click written as a two-point polygon in COCO and VGG and converted into YOLO
+    and VOC boxes: the formats count one instance more than dataset.csv, because of it."""
+    image_id = plausible.add_stray_click(sample_copy, _one(sample_copy))
+    [finding] = audit_rules(sample_copy).findings  # not CSV003 blaming dataset.csv
+    assert (finding.rule, finding.image_id, finding.file) == ("ANN011", image_id, COCO_FILE)
+    assert "without this instance, COCO, VGG, YOLO and VOC agree with it" in finding.message
+    assert "it is an extra instance" in finding.message
+    assert f"Annotations/YOLO/{image_id[:-4]}.txt" in finding.details["files"]
+    assert finding.details["formats"] == ["coco", "vgg"]
 
 
 def test_a_pasted_polygon_slightly_moved_is_a_heavy_overlap(sample_copy):

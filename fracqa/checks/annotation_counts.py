@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
+from fracqa.checks.annotation_extras import explained
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
 from fracqa.checks.annotation_votes import listing
-from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, VGG, VOC, YOLO
+from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -33,7 +34,7 @@ def _entered(release: Release, fmt: str) -> set[str]:
 
 @rule("CSV003", "fracture-count-mismatch", "csv", "error",
       "fracture_count differs from the instances annotated in a format",
-      needs=(CSV, COCO, VGG, YOLO, VOC))  # fmt: skip
+      needs=(CSV, COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     """For a fractured image, the number of instances in COCO, VGG, YOLO or VOC differs from
     dataset.csv's fracture_count. Each image is one finding, whatever the number of formats
@@ -41,6 +42,10 @@ def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     formats agree, the finding names the file of the format that departs from them (the first
     in the conversion chain COCO, VGG, YOLO, VOC, listing the others); when the formats agree
     with each other against fracture_count, or no majority agrees, it names dataset.csv.
+    Instances that are no fracture of their own are not counted where leaving them out makes
+    every format agree with fracture_count: an object written again in place (ANN029, ANN032)
+    or an outline of fewer than three points with the boxes converted from it (ANN011); the
+    finding about them says that the count is right.
 
     Why: either a fracture is labelled but not outlined (a detector is taught to miss it) or
     outlined but not counted; which format you train on changes what the model learns.
@@ -59,7 +64,7 @@ def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
         found = {fmt: counts.get((fmt, image_id), 0) for fmt in formats
                  if image_id in entered[fmt]}  # fmt: skip
         odd = [fmt for fmt, count in found.items() if count != stated]
-        if odd:
+        if odd and not explained(release, image_id, stated, found):
             mismatches.append((row, stated, found, odd))
     places = _places(release, {row.image_id for row, *_ in mismatches})
     for row, stated, found, odd in mismatches:

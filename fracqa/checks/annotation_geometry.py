@@ -8,25 +8,29 @@ from dataclasses import dataclass
 import shapely
 
 from fracqa.catalogue import rule
+from fracqa.checks.annotation_extras import EXTRA_INPUTS, count_note, extras
 from fracqa.checks.annotation_facts import evidence, instances, label, resized_images, sizes
 from fracqa.checks.annotation_parts import carried, splits
-from fracqa.checks.annotation_votes import CHAIN, GROUP_INPUTS, listing, object_of, read_box
+from fracqa.checks.annotation_votes import CHAIN, listing, object_of, read_box
 from fracqa.geometry import box, corner_distance, outline_distance, ring_points
-from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
+from fracqa.inputs import COCO, CSV, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
 
 @rule("ANN011", "polygon-too-few-points", "annotations", "error",
       "a polygon has fewer than three points",
-      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS, CSV))  # fmt: skip
 def polygon_too_few_points(release: Release) -> Iterator[Hit]:
     """A COCO or VGG polygon has fewer than three vertices. A COCO segmentation written as
     [x, y] pairs ([[x, y], [x, y], ...]) rather than one flat list per polygon is named so (it
     reads as polygons of one point each); a COCO polygon of two points is one pycocotools
     takes for a box. One outline written so in COCO and in VGG is one finding, on COCO, naming
     VGG's copy; when only one of the two is broken and the other is a full outline on the same
-    box, the finding says so (restore it from there), and ANN019 does not compare them.
+    box, the finding says so (restore it from there), and ANN019 does not compare them. An
+    outline that no format draws whole, and without which every format has fracture_count's
+    number of instances, is an extra instance (a stray click): the finding says so, lists the
+    YOLO and VOC boxes converted from it, and CSV003 does not report the count.
 
     Why: it encloses no area, so its mask is empty or wrong: public loaders skip such
     polygons, pycocotools refuses [x, y] pairs ('input type is not supported') and fills a
@@ -42,7 +46,7 @@ def polygon_too_few_points(release: Release) -> Iterator[Hit]:
 
 @rule("ANN012", "polygon-invalid", "annotations", "error",
       "a polygon is self-intersecting, of zero area or otherwise invalid",
-      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS, CSV))  # fmt: skip
 def polygon_invalid(release: Release) -> Iterator[Hit]:
     """A polygon crosses itself (a bow-tie), touches itself (a spike, a loop), encloses no area
     (its points on one line), or is otherwise not a valid simple shape. A bow-tie is said to
@@ -88,7 +92,12 @@ class _Fault:
             message += (f"; {label(other.format)}'s copy ({other.location}) is a valid outline "
                         f"of {len(ring_points(other.rings[0]))} points on the same box: write "
                         f"the {label(row.format)} polygon from it")  # fmt: skip
+        if self.details.get("extra"):
+            message += (f"{self.details['extra']}: it is an extra instance, so delete it in "
+                        "every format that has it (or, if it marks a fracture, redraw it and "
+                        "count it in fracture_count)")
         files = [r.file for r in self.rows] + ([self.copy.file] if self.copy is not None else [])
+        files += self.details.get("carried_in", [])
         return Hit(message, row.image_id, row.file, row.location,
                    {**evidence(row), **self.details, "formats": [r.format for r in self.rows],
                     "files": list(dict.fromkeys(files))})  # fmt: skip
@@ -132,7 +141,23 @@ def _outline_faults(release: Release) -> list[_Fault]:
             result.append(fault)
         return result
 
-    return release.derived("outline-faults", compute, uses=GROUP_INPUTS)
+    def noted():
+        faults = compute()
+        spare = extras(release)
+        for fault in faults:
+            row = fault.rows[0]
+            if fault.code != "ANN011" or row.instance not in spare.get((row.format,
+                                                                       row.image_id), ()):
+                continue
+            note = count_note(release, row.image_id, "this instance", counted=False)
+            if note:
+                item = object_of(release, row)
+                fault.details["extra"] = note
+                fault.details["carried_in"] = [] if item is None else [
+                    m.file for f, m in item.members.items() if f in ("yolo", "voc")]
+        return faults
+
+    return release.derived("outline-faults", noted, uses=EXTRA_INPUTS)
 
 
 def _same(a, b, tolerance: float) -> bool:

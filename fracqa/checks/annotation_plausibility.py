@@ -18,19 +18,25 @@ import numpy as np
 import shapely
 
 from fracqa.catalogue import rule
+from fracqa.checks.annotation_extras import (
+    DUPLICATE_IOU,
+    POLYGON_OVERLAP_IOU,
+    count_note,
+    identical,
+    overlaps,
+)
 from fracqa.checks.annotation_facts import (
     evidence,
     instances,
     label,
     polygon_points,
-    shape_key,
     sizes,
     stated_sizes,
 )
 from fracqa.checks.annotation_parts import polygon_wrong
 from fracqa.checks.annotation_votes import CHAIN, Object, instance_groups, listing
 from fracqa.geometry import box, corner_distance, iou
-from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
+from fracqa.inputs import COCO, CSV, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -45,11 +51,6 @@ FILL_FLOOR = 0.05
 # The least spread assumed (natural log), however alike a small release's instances are.
 LEAST_SPREAD = {"share": 0.5, "aspect": 0.35, "fill": 0.3}
 
-DUPLICATE_IOU = 0.95  # the same object written twice
-POLYGON_OVERLAP_IOU = 0.5  # two outlines sharing most of their area
-NESTED = 0.9  # an outline this much inside another of at least NESTED_SIZE of its area
-NESTED_SIZE = 0.2
-BOX_OVERLAP_IOU = 0.7  # two boxes, when no format has both outlines to tell
 
 
 # ------------------------------------------------------------------ the release's distribution
@@ -363,7 +364,7 @@ def _shape(aspect: float) -> str:
 
 @rule("ANN032", "overlapping-instances", "annotations", "warning",
       "one image has nearly the same object twice, or two heavily overlapping ones, in one format",
-      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS, CSV))  # fmt: skip
 def overlapping_instances(release: Release) -> Iterator[Hit]:
     """Two instances of one image in one format are nearly the same object written twice, or
     overlap heavily: their polygons' IoU is at least 0.5 (0.95: a duplicate), or 90 % of the smaller
@@ -373,7 +374,9 @@ def overlapping_instances(release: Release) -> Iterator[Hit]:
     A pair repeated in several formats (written twice at the source, then converted) is one
     finding, naming the first format's file and listing the others; the details show how much
     the release's other instances of one image overlap. A pair whose shapes are identical in
-    every format that holds both is ANN029's (duplicate-instance), not this rule's.
+    every format that holds both is ANN029's (duplicate-instance), not this rule's. The finding
+    says what fracture_count makes of the pair: when the formats count one instance more than
+    it does only because of such pairs, the count is right and CSV003 does not report it.
 
     Why: an exporter that writes an object twice, or a polygon pasted twice, counts one
     fracture as two: detectors are trained on conflicting duplicates, the instance counts and
@@ -381,13 +384,13 @@ def overlapping_instances(release: Release) -> Iterator[Hit]:
     Fix: delete the second copy (and correct fracture_count if it counted it); if the two are
     really distinct fractures, redraw them so that each outlines its own.
     """
-    overlaps = _overlaps(release)
-    flagged = sum(1 for _, _, o in overlaps if o["flagged"])
-    unflagged = [o["iou"] for _, _, o in overlaps if not o["flagged"]]
-    distribution = {"pairs": len(overlaps), "overlapping": sum(1 for v in unflagged if v > 0),
+    found_pairs = overlaps(release)
+    flagged = sum(1 for _, _, o in found_pairs if o["flagged"])
+    unflagged = [o["iou"] for _, _, o in found_pairs if not o["flagged"]]
+    distribution = {"pairs": len(found_pairs), "overlapping": sum(1 for v in unflagged if v > 0),
                     "largest_other_iou": round(max(unflagged, default=0.0), 3)}  # fmt: skip
-    for first, second, found in overlaps:
-        if not found["flagged"] or _identical(first, second, found["formats"]):
+    for first, second, found in found_pairs:
+        if not found["flagged"] or identical(first, second, found["formats"]):
             continue
         formats = found["formats"]
         fmt = formats[0]
@@ -399,9 +402,13 @@ def overlapping_instances(release: Release) -> Iterator[Hit]:
         if found["inside"] and found["iou"] < POLYGON_OVERLAP_IOU:
             how += f" and {found['inside']:.0%} of the smaller lies inside the other"
         also = f" (and in {listing(formats[1:])})" if len(formats) > 1 else ""
+        noun = "the copy" if found["iou"] >= DUPLICATE_IOU else "the overlapping instance"
+        if len(formats) > 1:
+            noun = "the copies" if noun == "the copy" else "the overlapping instances"
         yield Hit(f"{label(fmt)} {a.location} and {b.location} are {what}: {how}{also}; the "
                   "release's other pairs of instances of one image overlap at most "
-                  f"{distribution['largest_other_iou']:.2f}",
+                  f"{distribution['largest_other_iou']:.2f}"
+                  f"{count_note(release, first.image_id, noun)}",
                   first.image_id, b.file, b.location,
                   {**evidence(b), "first": {"location": a.location, "box": box(a),
                                             "polygon": polygon_points(a)},
@@ -409,46 +416,6 @@ def overlapping_instances(release: Release) -> Iterator[Hit]:
                    "inside": None if found["inside"] is None else round(found["inside"], 3),
                    "files": list(dict.fromkeys(second.members[f].file for f in formats)),
                    "release": {**distribution, "flagged_pairs": flagged}})  # fmt: skip
-
-
-def _identical(first: Object, second: Object, formats: list[str]) -> bool:
-    """Whether the two objects have the very same shape in every format that holds both."""
-    return all(shape_key(first.members[f]) == shape_key(second.members[f]) for f in formats)
-
-
-def _overlaps(release: Release) -> list[tuple[Object, Object, dict]]:
-    """Every pair of objects of one image that some format holds both of, with their overlap:
-    the IoU of their outlines where a format has both, else of their boxes."""
-    found = []
-    for objects in instance_groups(release).values():
-        for i, first in enumerate(objects):
-            for second in objects[i + 1:]:
-                formats = [f for f in CHAIN if f in first.members and f in second.members]
-                if formats:
-                    found.append((first, second, _overlap(first, second, formats)))
-    return found
-
-
-def _overlap(first: Object, second: Object, formats: list[str]) -> dict:
-    boxes = [(box(first.members[f]), box(second.members[f])) for f in formats]
-    box_iou = max(iou(a, b) for a, b in boxes)
-    for fmt in ("coco", "vgg"):
-        if fmt not in formats:
-            continue
-        a, b = first.members[fmt].polygon, second.members[fmt].polygon
-        if a is None or b is None or not (a.is_valid and b.is_valid):
-            continue
-        value = inside = 0.0
-        if box_iou > 0 and a.area > 0 and b.area > 0:
-            shared = a.intersection(b).area
-            value = shared / (a.area + b.area - shared)
-            small, large = sorted((a.area, b.area))
-            if small >= NESTED_SIZE * large:
-                inside = shared / small
-        return {"iou": value, "inside": inside, "by": "polygon", "formats": formats,
-                "flagged": value >= POLYGON_OVERLAP_IOU or inside >= NESTED}  # fmt: skip
-    return {"iou": box_iou, "inside": None, "by": "box", "formats": formats,
-            "flagged": box_iou >= BOX_OVERLAP_IOU}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------ masks

@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import instances, label, release_images, shape_key
-from fracqa.inputs import COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
+from fracqa.checks.annotation_extras import count_note, exact_copies
+from fracqa.checks.annotation_facts import instances, label, release_images
+from fracqa.checks.annotation_votes import CHAIN, listing
+from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -166,56 +168,75 @@ def ignored_instance(release: Release) -> Iterator[Hit]:
                   row.image_id, row.file, row.location, {"difficult": text})  # fmt: skip
 
 
-BOX_FORMATS = ("yolo", "voc")
-
-
-def _distinct_outlines(keyed) -> dict[str, int]:
-    """image_id -> the most instances COCO or VGG outline it with, where all their shapes
-    differ (a format with a repeated shape says nothing about distinct objects)."""
-    outlines = keyed[keyed["format"].isin(["coco", "vgg"])]
-    found: dict[str, int] = {}
-    for (image_id, _), shapes in outlines.groupby(["image_id", "format"])["shape"]:
-        if shapes.is_unique:
-            found[image_id] = max(found.get(image_id, 0), len(shapes))
-    return found
+# What each format's readers make of an instance written twice with the same shape.
+_READ_TWICE = {
+    "coco": "pycocotools and COCOeval load both COCO annotations (evaluation expects the "
+            "fracture to be found twice: one of them counts as missed)",
+    "vgg": "readers of the VGG file load both regions",
+    "yolo": "ultralytics drops the repeated YOLO line ('duplicate labels removed') and trains "
+            "on one",
+    "voc": "the VOC devkit and torchvision load both objects (VOC evaluation counts the second "
+           "as missed)",
+}  # fmt: skip
+_UNIT = {"coco": ("annotation id", "annotation ids"), "vgg": ("region", "regions"),
+         "yolo": ("line", "lines"), "voc": ("object", "objects")}  # fmt: skip
 
 
 @rule("ANN029", "duplicate-instance", "annotations", "error",
       "an image has the same instance twice in one format",
-      needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
+      needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS, CSV))  # fmt: skip
 def duplicate_instance(release: Release) -> Iterator[Hit]:
     """Two instances of one image in one format are identical: the same YOLO line, the same
-    VOC box, the same COCO box and polygon, the same VGG polygon.
+    VOC box, the same COCO box and polygon, the same VGG polygon. One finding per image,
+    naming every format that repeats it (an exporter that wrote the instance twice wrote it
+    twice in each format it exported), with what each format's readers make of it, and what
+    fracture_count says: when the formats count one instance more than it does only because
+    of the copies, the count is right and CSV003 does not report it.
+    Boxes that coincide in YOLO or VOC are not reported where COCO or VGG outline the image's
+    objects as that many distinct shapes: two fracture lines crossing in an X share one box,
+    and a copy moved slightly is ANN032's (overlapping-instances).
 
     Why: ultralytics removes repeated YOLO lines ('duplicate labels removed') and trains on one
     instance where the other formats and fracture_count say two; in COCO, VOC and VGG the one
     fracture counts twice, and evaluation expects two detections of it.
-    Boxes that coincide in YOLO or VOC are not reported where COCO or VGG outline the image's
-    objects as that many distinct shapes: two fracture lines crossing in an X share one box,
-    and a copy moved slightly is ANN032's (overlapping-instances).
-    Fix: delete the copy, or, if the image has two fractures, outline the other one.
+    Fix: delete the copy in every format that has it, or, if the image has two fractures,
+    outline the other one (and count it in fracture_count).
     """
-    table = instances(release, readable=True)
-    if table.empty:
-        return
-    codes: dict[tuple, int] = {}
-    keyed = table.assign(shape=[codes.setdefault(shape_key(row), len(codes))
-                                for row in table.itertuples(index=False)])  # fmt: skip
-    duplicated = keyed.duplicated(["format", "image_id", "shape"], keep=False)
-    outlined = _distinct_outlines(keyed)
-    for _, group in keyed[duplicated].groupby(["format", "image_id", "shape"], sort=True,
-                                              dropna=False):  # fmt: skip
-        first = group.iloc[0]
-        if first["format"] in BOX_FORMATS and outlined.get(first["image_id"], 0) >= (
-                (keyed["format"] == first["format"]) & (keyed["image_id"] == first["image_id"])
-        ).sum():  # fmt: skip
-            continue
-        where = [str(location) for location in group["location"]]
-        yield Hit(f"{label(first['format'])} annotates {first['image_id']} {len(group)} times "
-                  f"with the same shape ({', '.join(where)}): ultralytics keeps one copy, the "
-                  "counts and the evaluation keep them all", first["image_id"],
-                  group["file"].iloc[-1], where[-1],
-                  {"format": first["format"], "locations": where})  # fmt: skip
+    by_image: dict[str, list] = {}
+    for copies in exact_copies(release):
+        by_image.setdefault(copies.image_id, []).append(copies)
+    for image_id, found in sorted(by_image.items()):
+        found.sort(key=lambda c: CHAIN.index(c.fmt))
+        first = found[0]
+        where = "; ".join(
+            f"{label(c.fmt)} {_UNIT[c.fmt][1]} "
+            f"{_listed([_short(r.location) for r in c.rows])}" for c in found)  # fmt: skip
+        formats = [c.fmt for c in found]
+        times = max(len(c.rows) for c in found)
+        reads = "; ".join(_READ_TWICE[f] for f in formats)
+        noun = "the copy" if sum(len(c.rows) - 1 for c in found) == 1 else "the copies"
+        note = count_note(release, image_id, noun)
+        copy = first.rows[-1]
+        yield Hit(f"{image_id} has the same instance {_times(times)} in {listing(formats)} "
+                  f"({where}): {reads}{note}", image_id, copy.file, copy.location,
+                  {"format": first.fmt, "formats": formats,
+                   "locations": [str(r.location) for r in first.rows],
+                   "by_format": {c.fmt: [str(r.location) for r in c.rows] for c in found},
+                   "files": list(dict.fromkeys(r.file for c in found for r in c.rows))})
+
+
+def _short(location) -> str:
+    """'5' from 'annotation id 5', 'line 2' -> '2', 'entry ... region 1' -> '1'."""
+    text = str(location)
+    return text.rsplit(" ", 1)[-1] if " " in text else text
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _times(n: int) -> str:
+    return {2: "twice", 3: "three times"}.get(n, f"{n} times")
 
 
 @rule("IMG015", "case-collision", "images", "error",
