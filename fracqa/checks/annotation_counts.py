@@ -10,7 +10,7 @@ from fracqa.catalogue import rule
 from fracqa.checks.annotation_extras import explained
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
 from fracqa.checks.annotation_votes import listing
-from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, IMAGE_HEADERS, VGG, VOC, YOLO
+from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -34,7 +34,7 @@ def _entered(release: Release, fmt: str) -> set[str]:
 
 @rule("CSV003", "fracture-count-mismatch", "csv", "error",
       "fracture_count differs from the instances annotated in a format",
-      needs=(CSV, COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
+      needs=(CSV, COCO, VGG, YOLO, VOC))  # fmt: skip
 def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     """For a fractured image, the number of instances in COCO, VGG, YOLO or VOC differs from
     dataset.csv's fracture_count. Each image is one finding, whatever the number of formats
@@ -43,9 +43,9 @@ def fracture_count_mismatch(release: Release) -> Iterator[Hit]:
     in the conversion chain COCO, VGG, YOLO, VOC, listing the others); when the formats agree
     with each other against fracture_count, or no majority agrees, it names dataset.csv.
     Instances that are no fracture of their own are not counted where leaving them out makes
-    every format agree with fracture_count: an object written again in place (ANN029, ANN032)
-    or an outline of fewer than three points with the boxes converted from it (ANN011); the
-    finding about them says that the count is right.
+    every format agree with fracture_count: an object written again in place in one format
+    (ANN029, ANN032) or an outline of fewer than three points with the boxes drawn on it
+    (ANN011); the finding about them says that the count is right.
 
     Why: either a fracture is labelled but not outlined (a detector is taught to miss it) or
     outlined but not counted; which format you train on changes what the model learns.

@@ -18,10 +18,9 @@ from fracqa.checks.annotation_votes import (
     Object,
     instance_groups,
     listing,
-    object_of,
 )
 from fracqa.geometry import box, iou
-from fracqa.inputs import CSV
+from fracqa.inputs import ANNOTATION_FORMATS, CSV
 from fracqa.release import Release
 
 DUPLICATE_IOU = 0.95  # the same object written twice
@@ -64,7 +63,7 @@ def exact_copies(release: Release) -> list[Copies]:
             found.append(Copies(fmt, image_id, list(group.itertuples(index=False))))
         return found
 
-    return release.derived("exact-copies", compute, uses=GROUP_INPUTS)
+    return release.derived("exact-copies", compute, uses=ANNOTATION_FORMATS)
 
 
 def _distinct_outlines(keyed) -> dict[str, int]:
@@ -123,35 +122,88 @@ def _overlap(first: Object, second: Object, formats: list[str]) -> dict:
 
 def extras(release: Release) -> dict[tuple[str, str], set[int]]:
     """(format, image_id) -> the instances (their `instance` numbers) that are no fracture of
-    their own: the copies of an exact duplicate, the second of a pair ANN032 flags, and an
-    outline of fewer than three points with the other formats' instances of its object."""
+    their own, each format judged alone so that the counts can be judged without the images'
+    sizes: a later instance that is an exact copy of an earlier one (as ANN029 finds them), or
+    nearly the same or heavily overlapping (ANN032's measures: its outlines where the format
+    has them, else its boxes, which YOLO gives in fractions of the image: the IoU is the same),
+    and an outline of fewer than three points that the other outline format does not draw
+    whole, with the YOLO or VOC box drawn on its box."""
     def compute():
         found: dict[tuple[str, str], set[int]] = {}
-
-        def add(row) -> None:
-            found.setdefault((row.format, row.image_id), set()).add(row.instance)
-
         for copies in exact_copies(release):
-            for row in copies.rows[1:]:
-                add(row)
-        for _, second, overlap in overlaps(release):
-            if overlap["flagged"]:
-                for fmt in overlap["formats"]:
-                    add(second.members[fmt])
-        for row in instances(release, readable=True).itertuples(index=False):
-            if (row.format in ("coco", "vgg") and row.rings and row.polygon is None
-                    and any(len(ring) < 3 for ring in row.rings)):  # fmt: skip
-                item = object_of(release, row)
-                members = [] if item is None else list(item.members.values())
-                if any(other.polygon is not None for other in members):
+            found.setdefault((copies.fmt, copies.image_id), set()).update(
+                row.instance for row in copies.rows[1:])
+        table = instances(release, readable=True)
+        table = table[table["image_id"].map(lambda v: isinstance(v, str))]
+        grouped = {key: list(group.itertuples(index=False))
+                   for key, group in table.groupby(["format", "image_id"])}  # fmt: skip
+        for (fmt, image_id), rows in grouped.items():
+            spare = found.setdefault((fmt, image_id), set())
+            for i, first in enumerate(rows):
+                for second in rows[i + 1:]:
+                    if (first.instance not in spare and second.instance not in spare
+                            and _near(first, second)):  # fmt: skip
+                        spare.add(second.instance)
+        sizes = _stated_sizes(release)
+        for (fmt, image_id), rows in grouped.items():
+            if fmt not in ("coco", "vgg"):
+                continue
+            other = grouped.get(("vgg" if fmt == "coco" else "coco", image_id), [])
+            for row in rows:
+                if not (row.rings and row.polygon is None
+                        and any(len(ring) < 3 for ring in row.rings)):  # fmt: skip
+                    continue
+                if any(o.polygon is not None and iou(_box(o), _box(row)) >= BOX_OVERLAP_IOU
+                       for o in other):  # fmt: skip
                     continue  # the other format outlines it whole: a fracture, drawn wrong
-                add(row)
-                for other in members:
-                    if other.format in BOX_ONLY:
-                        add(other)
-        return found
+                found.setdefault((fmt, image_id), set()).add(row.instance)
+                for boxed in ("yolo", "voc"):
+                    for candidate in grouped.get((boxed, image_id), []):
+                        if iou(_box(candidate, sizes.get(image_id)),
+                               _box(row)) >= BOX_OVERLAP_IOU:  # fmt: skip
+                            found.setdefault((boxed, image_id), set()).add(candidate.instance)
+        return {key: value for key, value in found.items() if value}
 
-    return release.derived("extras", compute, uses=GROUP_INPUTS)
+    return release.derived("extras", compute, uses=ANNOTATION_FORMATS)
+
+
+def _stated_sizes(release: Release) -> dict[str, tuple[float, float]]:
+    """image_id -> the size its COCO or VOC entry states (to place YOLO boxes without the
+    images)."""
+    entries = release.annotations.entries
+    found = {}
+    for row in entries[entries["format"].isin(["coco", "voc"])].itertuples(index=False):
+        if isinstance(row.width, int | float) and isinstance(row.height, int | float) and (
+                row.width > 0 and row.height > 0):  # fmt: skip
+            found.setdefault(row.image_id, (float(row.width), float(row.height)))
+    return found
+
+
+def _box(row, size=None) -> list[float]:
+    """The instance's box in pixels; a YOLO box in fractions of the image unless `size`."""
+    if row.format == "yolo":
+        cx, cy, w, h = row.extra["normalised"]
+        width, height = size or (1.0, 1.0)
+        return [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width,
+                (cy + h / 2) * height]  # fmt: skip
+    return box(row)
+
+
+def _near(first, second) -> bool:
+    """ANN032's measure of two instances of one format: their outlines' IoU or nesting where
+    both are valid polygons, else their boxes' IoU."""
+    a, b = first.polygon, second.polygon
+    if a is not None and b is not None and a.is_valid and b.is_valid and a.area > 0 and (
+            b.area > 0):  # fmt: skip
+        if iou(_box(first), _box(second)) <= 0:
+            return False
+        shared = a.intersection(b).area
+        small, large = sorted((a.area, b.area))
+        return (shared / (a.area + b.area - shared) >= POLYGON_OVERLAP_IOU
+                or (small >= NESTED_SIZE * large and shared / small >= NESTED))  # fmt: skip
+    if first.format in ("coco", "vgg"):
+        return False  # an outline that is not a valid polygon: ANN011 or ANN012 reports it
+    return iou(_box(first), _box(second)) >= BOX_OVERLAP_IOU
 
 
 def counts(release: Release) -> dict[tuple[str, str], int]:
@@ -160,7 +212,7 @@ def counts(release: Release) -> dict[tuple[str, str], int]:
         table = instances(release)
         return table.groupby(["format", "image_id"]).size().to_dict()
 
-    return release.derived("instance-counts", compute, uses=GROUP_INPUTS)
+    return release.derived("instance-counts", compute, uses=ANNOTATION_FORMATS)
 
 
 def explained(release: Release, image_id: str, stated: int, found: dict[str, int]) -> bool:
