@@ -110,6 +110,8 @@ def outline_distance(a, b) -> float:
     corresponding vertices; when that is not a match, or the numbers of vertices differ, the
     least of it and the Hausdorff distance between the two closed rings' edges (points along
     the edges included), so that the same shape drawn with other vertices still matches."""
+    if len(a) == len(b) and all(tuple(p) == tuple(q) for p, q in zip(a, b, strict=True)):
+        return 0.0  # the same vertices in the same order: the usual case, at no cost
     p, q = ring_points(a), ring_points(b)
     if not len(p) or not len(q):
         return float("inf")

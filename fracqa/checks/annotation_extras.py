@@ -133,10 +133,10 @@ def extras(release: Release) -> dict[tuple[str, str], set[int]]:
         for copies in exact_copies(release):
             found.setdefault((copies.fmt, copies.image_id), set()).update(
                 row.instance for row in copies.rows[1:])
-        table = instances(release, readable=True)
-        table = table[table["image_id"].map(lambda v: isinstance(v, str))]
-        grouped = {key: list(group.itertuples(index=False))
-                   for key, group in table.groupby(["format", "image_id"])}  # fmt: skip
+        grouped: dict[tuple[str, str], list] = {}
+        for row in instances(release, readable=True).itertuples(index=False):
+            if isinstance(row.image_id, str):
+                grouped.setdefault((row.format, row.image_id), []).append(row)
         for (fmt, image_id), rows in grouped.items():
             spare = found.setdefault((fmt, image_id), set())
             for i, first in enumerate(rows):

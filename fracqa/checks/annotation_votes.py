@@ -247,15 +247,17 @@ def _format_offset(fmt: str, grouped: dict[str, list], tolerance: float) -> Read
     it off brings more of its boxes within CONVENTION_SLACK of the other formats' (the
     per-corner median of at least two others) than are within the tolerance as written, and
     at least half of them."""
-    differences, rows = [], []
+    mine, others, rows = [], [], []
     for groups in grouped.values():
         for group in groups:
             if fmt not in group:
                 continue
             rows.append(group[fmt])
-            others = [member[1] for other, member in group.items() if other != fmt]
-            if len(others) >= 2:
-                differences.append(np.array(group[fmt][1]) - np.median(others, axis=0))
+            votes = [member[1] for other, member in group.items() if other != fmt]
+            if len(votes) >= 2:
+                mine.append(group[fmt][1])
+                others.append(votes + [[np.nan] * 4] * (len(CHAIN) - 1 - len(votes)))
+    differences = (np.array(mine) - np.nanmedian(np.array(others), axis=1)) if mine else []
     if len(differences) < LEAST_OBJECTS:
         return None
     gaps = np.array(differences)
