@@ -402,6 +402,16 @@ def test_one_based_voc(root, every_corner):
     assert voc_boxes(root, SINGLE)[0][0] == before[SINGLE][0][0] + 2
 
 
+def test_voc_from_yolo_after_a_yolo_edit(root):
+    before = voc_boxes(root, MULTI)
+    assert planters.voc_from_yolo(root, MULTI) == MULTI
+    assert all(max(abs(a - b) for a, b in zip(x, y, strict=True)) <= 1
+               for x, y in zip(voc_boxes(root, MULTI), before, strict=True))  # fmt: skip
+    planters.swap_yolo_centres(root, MULTI)
+    planters.voc_from_yolo(root, MULTI)
+    assert voc_boxes(root, MULTI) != before
+
+
 def test_swap_voc_corners(root):
     before = voc_boxes(root, MULTI)
     planters.swap_voc_corners(root, MULTI)

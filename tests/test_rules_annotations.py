@@ -373,6 +373,19 @@ def test_swapped_yolo_centres_are_one_finding_and_pair_with_the_right_objects(sa
     assert "agree with COCO, VGG and VOC" in finding.message
 
 
+def test_swapped_yolo_centres_carried_into_voc_are_one_finding_on_yolo(sample_copy):
+    plant.swap_yolo_centres(sample_copy, MULTI)
+    plant.voc_from_yolo(sample_copy, MULTI)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.file) == ("ANN018", "Annotations/YOLO/IMG0000307.txt")
+    assert ("cx and cy are swapped (all 3 lines): read so, its boxes agree with COCO and VGG; "
+            in finding.message)
+    assert ("VOC (Annotations/PASCAL VOC/IMG0000307.xml, converted from it) carries the same "
+            "error") in finding.message
+    assert finding.details["files"] == ["Annotations/YOLO/IMG0000307.txt",
+                                        "Annotations/PASCAL VOC/IMG0000307.xml"]
+
+
 def test_a_yolo_file_normalised_by_another_image_size_says_so(sample_copy):
     plant.normalise_yolo_by(sample_copy, MULTI, (2304, 2880))
     [finding] = audit_rules(sample_copy).findings

@@ -268,9 +268,14 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
     one, correct its bbox and polygon from the other formats or redraw them).
     """
     tolerance = release.tolerances.pixels
+    chained: dict[tuple, list[Reading]] = {}
     for reading in readings(release):
         if not reading.harmless:
-            yield _file_pattern(reading)
+            image_id = reading.members[0][0].image_id
+            key = (image_id, reading.kind, str(reading.params))
+            chained.setdefault(key, []).append(reading)
+    for found in chained.values():
+        yield _file_pattern(found)
     parts, patterned = splits(release), {}
     for objects in instance_groups(release).values():
         for found in objects:
@@ -326,17 +331,23 @@ def _where(reading: Reading) -> str:
     return rows[0].location if len(rows) == 1 else f"all {len(rows)} {unit}s"
 
 
-def _file_pattern(reading: Reading) -> Hit:
-    """One finding for a YOLO or VOC file that writes every box the same wrong way."""
+def _file_pattern(found: list[Reading]) -> Hit:
+    """One finding for a YOLO or VOC file that writes every box the same wrong way (and the
+    VOC file converted from such a YOLO file, which carries it)."""
+    reading, carriers = found[0], found[1:]
     first = reading.members[0][0]
     boxes = "box agrees" if len(reading.members) == 1 else "boxes agree"
     members = [{"location": row.location, "box": box(row), "read_as": read}
                for row, _, read in reading.members]  # fmt: skip
+    agreeing = [f for f in reading.agreeing if f not in {r.fmt for r in carriers}]
+    carried = "".join(f"; {label(r.fmt)} ({r.members[0][0].file}, converted from it) carries "
+                      "the same error" for r in carriers)  # fmt: skip
     return Hit(f"{first.file}: {reading.said} ({_where(reading)}): read so, its {boxes} with "
-               f"{listing(reading.agreeing)}", first.image_id, first.file, first.location,
+               f"{listing(agreeing)}{carried}", first.image_id, first.file, first.location,
                {"format": reading.fmt, "pattern": reading.kind, **reading.params,
-                "instances": members, "agreeing": reading.agreeing,
-                "files": [first.file]})  # fmt: skip
+                "instances": members, "agreeing": agreeing,
+                "carriers": [r.fmt for r in carriers],
+                "files": [first.file, *(r.members[0][0].file for r in carriers)]})  # fmt: skip
 
 
 def _bbox_alone(found: Object, tolerance: float, parts: dict) -> bool:

@@ -333,12 +333,16 @@ def _candidates(fmt: str, members: list, references: list, size, release_sizes,
         yield ("offset", _convention(a, b), True,
                lambda row, written, offset=offset: _minus(written, offset),
                {"offset": offset})  # fmt: skip
-    if fmt == "yolo" and size is not None:
+    if size is not None:  # YOLO's values; VOC's boxes as fractions of the image (converted so)
         width, height = size
-        yield ("swapped-centre", "cx and cy are swapped", False,
-               lambda row, _: _yolo_box(row, (1, 0, 2, 3), size), {})  # fmt: skip
-        yield ("transposed", "x and y are swapped (cx with cy, w with h)", False,
-               lambda row, _: _yolo_box(row, (1, 0, 3, 2), size), {})  # fmt: skip
+        centres = "cx and cy" if fmt == "yolo" else "the boxes' centre x and y"
+        yield ("swapped-centre", f"{centres} are swapped", False,
+               lambda row, written: _yolo_box(row, written, (1, 0, 2, 3), size, size),
+               {})  # fmt: skip
+        if fmt == "yolo":
+            yield ("transposed", "x and y are swapped (cx with cy, w with h)", False,
+                   lambda row, written: _yolo_box(row, written, (1, 0, 3, 2), size, size),
+                   {})  # fmt: skip
         for other in [(height, width), *release_sizes]:
             if tuple(other) == (width, height):
                 continue
@@ -347,7 +351,8 @@ def _candidates(fmt: str, members: list, references: list, size, release_sizes,
             yield ("normalised-by",
                    f"normalised by {other[0]}x{other[1]} ({whose}) rather than the image's "
                    f"{width}x{height}", False,
-                   lambda row, _, other=other: _yolo_box(row, (0, 1, 2, 3), other),
+                   lambda row, written, other=other: _yolo_box(row, written, (0, 1, 2, 3),
+                                                               other, size),
                    {"normalised_by": list(other), "image_size": [width, height]})  # fmt: skip
     if fmt == "voc":
         yield ("transposed", "x and y are swapped (xmin with ymin, xmax with ymax)", False,
@@ -365,12 +370,19 @@ def _candidates(fmt: str, members: list, references: list, size, release_sizes,
                    {"shift": [-dx, -dy]})  # fmt: skip
 
 
-def _yolo_box(row, order: tuple[int, int, int, int], size) -> list[float] | None:
-    """The pixel box of a YOLO line whose normalised values are taken in `order` (cx, cy, w,
-    h as 0, 1, 2, 3) and scaled by `size`."""
-    values = row.extra.get("normalised") if isinstance(row.extra, dict) else None
-    if not values or len(values) != 4:
-        return None
+def _yolo_box(row, written, order: tuple[int, int, int, int], size,
+              image) -> list[float] | None:  # fmt: skip
+    """The pixel box of an instance whose normalised values (YOLO's own; a VOC box's divided by
+    the `image` size) are taken in `order` (cx, cy, w, h as 0, 1, 2, 3) and scaled by
+    `size`."""
+    if row.format == "yolo":
+        values = row.extra.get("normalised") if isinstance(row.extra, dict) else None
+        if not values or len(values) != 4:
+            return None
+    else:
+        (x0, y0, x1, y1), (width, height) = written, image
+        values = [(x0 + x1) / 2 / width, (y0 + y1) / 2 / height, (x1 - x0) / width,
+                  (y1 - y0) / height]  # fmt: skip
     cx, cy, w, h = (float(values[i]) for i in order)
     width, height = size
     x0, x1 = sorted(((cx - w / 2) * width, (cx + w / 2) * width))
