@@ -188,7 +188,7 @@ def coco_area(release: Release) -> Iterator[Hit]:
         if len(found) == 1:
             row, stated, area, pattern = found[0]
             said = f": it is {pattern[1]}" if pattern else ""
-            yield Hit(f"COCO {row.location} area is {stated:.4g} but its polygon encloses "
+            yield Hit(f"COCO {row.location} area is {stated:.6g} but its polygon encloses "
                       f"{area:.1f} px² ({stated / area:.3g}x){said}", row.image_id,
                       row.file, row.location,
                       {**evidence(row), "area": stated, "polygon_area": round(area, 2),
@@ -199,7 +199,7 @@ def coco_area(release: Release) -> Iterator[Hit]:
             said = "its polygon's area divided by its image's (0-1 units), not pixels"
         images = sorted({r.image_id for r, *_ in found})
         yield Hit(f"COCO area is {said}, in {len(found)} of {totals.get(row.file)} annotations "
-                  f"(the first {row.location}: {stated:.4g} where its polygon encloses "
+                  f"(the first {row.location}: {stated:.6g} where its polygon encloses "
                   f"{area:.1f} px²)", images[0] if len(images) == 1 else None, row.file,
                   row.location,
                   {"pattern": pattern, "count": len(found), "annotations": totals.get(row.file),
