@@ -117,6 +117,18 @@ def _split_details(split: Split) -> dict:
             "files": list(dict.fromkeys([split.row.file, *(r.file for r in split.carriers)]))}
 
 
+# A pattern of several annotations, in words that fit all of them.
+_GROUP_WORDS = {
+    ("bbox", "x1y1x2y2"): "is written [x1, y1, x2, y2], not [x, y, width, height]",
+    ("bbox", "cxcywh"): "is written [cx, cy, width, height], not [x, y, width, height]",
+    ("bbox", "normalised"): "is in 0-1 units (fractions of its image), not pixels",
+    ("polygon", "yx"): "has its points written (y, x)",
+    ("polygon", "normalised"): "is in 0-1 units (fractions of its image), not pixels",
+    ("polygon", "stray-part"): "has another part outside its bbox, which pycocotools merges "
+                               "into the mask",
+}  # fmt: skip
+
+
 def _split_pattern(members: list[Split], total: int) -> Hit:
     """One finding for a pattern found in several annotations of one COCO file."""
     first = members[0]
@@ -125,7 +137,7 @@ def _split_pattern(members: list[Split], total: int) -> Hit:
     carriers = [f for f in CHAIN if any(r.format == f for m in members for r in m.carriers)]
     carrier_files = list(dict.fromkeys(r.file for m in members for r in m.carriers))
     right = "polygons" if part == "bbox" else "bboxes"
-    said = first.said.split(":")[0]
+    said = _GROUP_WORDS.get((part, first.pattern), first.said.split(":")[0])
     message = (f"COCO {part} {said}, in {len(members)} of {total} annotations (the first "
                f"{row.location})")
     if supporters:
