@@ -11,10 +11,13 @@ import pytest
 from fixtures import defects
 from fixtures import defects_structure as plant
 from fixtures.defects_images import split_ids
-from tests.helpers import audit_rules, codes, findings_of, image_with
+from tests.helpers import audit_rules, audit_sample, codes, findings_of, image_with
 
 COCO_FILE = "Annotations/COCO JSON/COCO_fracture_masks.json"
 VGG_FILE = "Annotations/VGG JSON/VGG_fracture_masks.json"
+
+
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def _one(root: Path) -> str:
@@ -47,6 +50,23 @@ PLANTED = {
         lambda r: plant.csv_padded_image_id(r, _one(r), f"{_one(r)}\t"), "CSV013", "error"),
     "image_id with a leading no-break space": (
         lambda r: plant.csv_padded_image_id(r, _two(r), f"\u00a0{_two(r)}"), "CSV013", "error"),
+    "image_id with a zero-width space": (
+        lambda r: plant.csv_padded_image_id(r, _one(r), f"{_one(r)}\u200b"), "CSV013", "error"),
+    "image_id with Arabic-Indic digits": (
+        lambda r: plant.csv_padded_image_id(r, _two(r), _two(r).translate(ARABIC_DIGITS)),
+        "CSV004", "error"),
+    "header name in another case": (
+        lambda r: plant.csv_header_name(r, "image_id", "Image_ID"), "CSV002", "error"),
+    "header ending with a comma": (plant.csv_trailing_comma, "CSV002", "error"),
+    "every row ending with a comma": (
+        lambda r: plant.csv_trailing_comma(r, on_header=False, on_rows=True), "CSV012",
+        "error"),
+    "a row short of its last field": (lambda r: plant.csv_short_row(r, _two(r)), "CSV012",
+                                      "error"),
+    "dataset.csv separated by tabs": (lambda r: plant.csv_separator(r, "\t"), "CSV001",
+                                      "error"),
+    "header repeated among the rows": (lambda r: plant.csv_repeated_header(r, _one(r)),
+                                       "CSV017", "error"),
     "fracture_count written 2.0": (
         lambda r: plant.csv_cell(r, _two(r), "fracture_count", "2.0"), "CSV014", "error"),
     "fractured written ' 1'": (
@@ -152,6 +172,13 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
 
 @pytest.mark.parametrize(("case", "alone"), [
     ("image_id with a trailing space", {"CSV013"}),
+    ("image_id with a zero-width space", {"CSV013"}),
+    ("image_id with Arabic-Indic digits", {"CSV004"}),
+    ("header name in another case", {"CSV002"}),
+    ("header ending with a comma", {"CSV002"}),
+    ("every row ending with a comma", {"CSV012"}),
+    ("a row short of its last field", {"CSV012"}),
+    ("header repeated among the rows", {"CSV017"}),
     ("header name with a leading space", {"CSV013"}),
     ("fractured written ' 1'", {"CSV015"}),
     ("a row of empty cells", {"CSV016"}),
@@ -175,6 +202,64 @@ def test_what_fracqa_repaired_is_reported_once_and_not_again_as_its_consequences
     defect is one finding, not also every finding a plain reader's misreading would cause."""
     PLANTED[case][0](sample_copy)
     assert codes(audit_rules(sample_copy)) == alone
+
+
+@pytest.mark.parametrize("case", ["header name in another case", "header ending with a comma",
+                                  "every row ending with a comma",
+                                  "a row short of its last field"])  # fmt: skip
+def test_a_csv_read_through_is_one_finding_with_the_statistics_too(case, sample_copy):
+    """Every row is still read, so no image loses its labels and no published figure moves."""
+    PLANTED[case][0](sample_copy)
+    result = audit_sample(sample_copy)
+    assert [f.rule for f in result.findings] == [PLANTED[case][1]], result.findings
+
+
+@pytest.mark.parametrize(("case", "words"), [
+    ("image_id with a zero-width space", ["U+200B", "\\u200b", "pandas.read_csv keeps it"]),
+    ("image_id with Arabic-Indic digits", ["arabic-indic digits", "not ASCII"]),
+    ("header name in another case", ["'Image_ID'", "only in case", "KeyError"]),
+    ("header ending with a comma", ["column 14", "'Unnamed: 13'"]),
+    ("every row ending with a comma", ["every row has 14 fields", "as the index",
+                                       "df['image_id'] holds what the header calls 'hand'"]),
+    ("a row short of its last field", ["12 fields", "oblique with NaN"]),
+    ("dataset.csv separated by tabs", ["separates its fields with tabs", "KeyError"]),
+    ("header repeated among the rows", ["repeats the header row", "matches no row"]),
+])  # fmt: skip
+def test_a_csv_finding_says_what_pandas_makes_of_it(case, words, sample_copy):
+    planter, code, _ = PLANTED[case]
+    planter(sample_copy)
+    [finding] = findings_of(audit_rules(sample_copy), code)
+    for word in words:
+        assert word in finding.message, finding.message
+
+
+def test_rows_of_different_causes_are_one_csv012_finding_per_cause(sample_copy):
+    """Two rows short of their last field are one finding naming both lines; a row with an
+    extra field that is not empty keeps only its image_id, and pandas fails on the file."""
+    short = [_one(sample_copy), _two(sample_copy)]
+    for image_id in short:
+        plant.csv_short_row(sample_copy, image_id)
+    negative = _negative(sample_copy)
+    plant.csv_cell(sample_copy, negative, "oblique", "0,1")
+    lines = (sample_copy / "dataset.csv").read_text().splitlines()
+    lines = [line.replace('"0,1"', "0,1") for line in lines]
+    (sample_copy / "dataset.csv").write_text("\n".join(lines) + "\n")
+    result = audit_rules(sample_copy)
+    assert codes(result) == {"CSV012"}
+    by_count = {f.details["count"]: f for f in findings_of(result, "CSV012")}
+    assert sorted(by_count) == [1, 2] and by_count[2].image_id is None
+    assert len(by_count[2].details["lines"]) == 2
+    assert by_count[1].image_id == negative and "fails on the whole file" in by_count[1].message
+    assert "only its image_id" in by_count[1].message
+
+
+def test_a_line_of_a_no_break_space_is_a_row_for_pandas(sample_copy):
+    """pandas skips lines of spaces and tabs only: a no-break space alone is a row to it."""
+    path = sample_copy / "dataset.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:3], "\u00a0", *lines[3:]]) + "\n")
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "CSV016" and finding.location == "line 4"
 
 
 def test_a_padded_image_id_says_what_pandas_reads(sample_copy):

@@ -25,15 +25,17 @@ _FLOAT_NOTATION = re.compile(r"[.eE]")
 
 
 @rule("CSV013", "csv-padded-name", "csv", "error",
-      "a header name or an image_id has spaces around it", needs=(CSV,))  # fmt: skip
+      "a header name or an image_id has spaces or invisible characters around it",
+      needs=(CSV,))  # fmt: skip
 def csv_padded_name(release: Release) -> Iterator[Hit]:
     """A header name or an image_id of dataset.csv is written with spaces (or other white space)
-    before or after it, which fracqa strips.
+    before or after it, or with an invisible character (a zero-width space U+200B, a word
+    joiner, a byte-order mark) in it, which fracqa strips.
 
-    Why: pandas.read_csv keeps the spaces: a column ` hand` is not `hand` (df['hand'] fails),
-    and `IMG0000019.jpg ` is not the file IMG0000019.jpg, so the row's labels join no image and
-    the image is left without labels.
-    Fix: remove the spaces from the header name or the id.
+    Why: pandas.read_csv keeps them: a column ` hand` is not `hand` (df['hand'] fails), and
+    `IMG0000019.jpg ` is not the file IMG0000019.jpg, so the row's labels join no image and
+    the image is left without labels; an invisible character does the same where no one sees it.
+    Fix: remove the spaces or characters from the header name or the id.
     """
     yield from release.problems("CSV013")
 
