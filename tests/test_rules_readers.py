@@ -78,6 +78,14 @@ PLANTED = {
     "train id with a trailing space": (
         lambda r: plant.split_padded_id(r, split_ids(r, "train")[0], "train"), "SPL007",
         "error"),
+    "train id followed by a form feed": (
+        lambda r: plant.split_padded_id(r, split_ids(r, "train")[1], "train",
+                                        f"{split_ids(r, 'train')[1]}\x0c"), "SPL007", "error"),
+    "valid id followed by U+2028": (
+        lambda r: plant.split_padded_id(r, split_ids(r, "valid")[0], "valid",
+                                        f"{split_ids(r, 'valid')[0]}\u2028"), "SPL007", "error"),
+    "a split file with a second column": (lambda r: plant.split_second_column(r, "train"),
+                                          "SPL010", "warning"),
     "split header with a trailing space": (
         lambda r: _then(lambda r: plant.split_padded_id(r, "image_id", "test"),
                         "Utilities/Fracture Split/test.csv")(r), "SPL007", "error"),
@@ -183,6 +191,9 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
     ("fractured written ' 1'", {"CSV015"}),
     ("a row of empty cells", {"CSV016"}),
     ("train id with a trailing space", {"SPL007"}),
+    ("train id followed by a form feed", {"SPL007"}),
+    ("valid id followed by U+2028", {"SPL007"}),
+    ("a split file with a second column", {"SPL010"}),
     ("COCO file with a byte-order mark", {"ANN020"}),
     ("VGG entry key written twice", {"ANN020"}),
     ("COCO bbox key written twice", {"ANN020"}),
@@ -260,6 +271,27 @@ def test_a_line_of_a_no_break_space_is_a_row_for_pandas(sample_copy):
     path.write_text("\n".join([*lines[:3], "\u00a0", *lines[3:]]) + "\n")
     [finding] = audit_rules(sample_copy).findings
     assert finding.rule == "CSV016" and finding.location == "line 4"
+
+
+@pytest.mark.parametrize("case", ["train id followed by a form feed",
+                                  "valid id followed by U+2028"])  # fmt: skip
+def test_a_split_line_ends_at_cr_and_lf_only(case, sample_copy):
+    """str.splitlines() would end the line at the character and read a clean id: pandas and
+    the csv module keep it in the id, which then matches no image."""
+    planter, code, _ = PLANTED[case]
+    image_id = planter(sample_copy)
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.image_id == image_id and finding.details["written"] != image_id
+    assert finding.details["written"].strip() == image_id
+    assert repr(finding.details["written"]) in finding.message
+
+
+def test_a_split_line_of_a_no_break_space_is_an_id_for_pandas(sample_copy):
+    path = sample_copy / "Utilities/Fracture Split/test.csv"
+    lines = path.read_text().splitlines()
+    defects.replace_file(path, "\n".join([lines[0], "\u00a0", *lines[1:]]).encode() + b"\n")
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.location, finding.image_id) == ("SPL007", "line 2", None)
 
 
 def test_a_padded_image_id_says_what_pandas_reads(sample_copy):

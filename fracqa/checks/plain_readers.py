@@ -111,12 +111,16 @@ def csv_empty_row(release: Release) -> Iterator[Hit]:
       "a split file writes an id or its header with spaces around it",
       needs=(SPLITS,))  # fmt: skip
 def split_padded_id(release: Release) -> Iterator[Hit]:
-    """A line of a split file has spaces (or other white space) around the image id or around
-    the header `image_id`, which fracqa strips.
+    """A line of a split file has spaces (or other white space: a tab, a no-break space, a
+    form feed, U+2028) around the image id or around the header `image_id`, which fracqa
+    strips; or a line holds only white space other than spaces and tabs, which fracqa skips.
+    (Lines end at CR and LF only: a form feed or U+2028 after an id, where str.splitlines()
+    would end the line, is white space around the id.)
 
     Why: pandas.read_csv keeps them: `IMG0000019.jpg ` matches no image, so the image silently
-    drops out of its split, and a header ` image_id` makes df['image_id'] fail.
-    Fix: remove the spaces.
+    drops out of its split, a header ` image_id` makes df['image_id'] fail, and a line of a
+    no-break space is an id that matches no image.
+    Fix: remove the white space (or the line).
     """
     yield from release.problems("SPL007")
 
@@ -144,6 +148,22 @@ def split_extra_field(release: Release) -> Iterator[Hit]:
     Fix: write one id per line (remove the extra field or the trailing comma).
     """
     yield from release.problems("SPL009")
+
+
+@rule("SPL010", "split-extra-column", "splits", "warning",
+      "a split file has columns beside image_id", needs=(SPLITS,))  # fmt: skip
+def split_extra_column(release: Release) -> Iterator[Hit]:
+    """The header of a split file names more than the one column `image_id` (`image_id,split`,
+    or a trailing comma), the rows usually holding a value for each. fracqa reads the image_id
+    column. One finding per file.
+
+    Why: pandas.read_csv reads df['image_id'] as the release writes it, but the split files
+    are also read as lists of ids, a line each (open(file).read().splitlines(), a shell loop):
+    such a reader gets 'IMG0000019.jpg,train', which matches no image, and the whole split is
+    lost to it.
+    Fix: write the header `image_id` and one id per line, nothing else.
+    """
+    yield from release.problems("SPL010")
 
 
 @rule("ANN020", "annotation-file-not-plain", "annotations", "error",
