@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import defects
+from fixtures import defects, defects_annotations
 from fixtures import defects_structure as plant
 from fixtures.defects_images import split_ids
 from tests.helpers import audit_rules, audit_sample, codes, findings_of, image_with
@@ -106,6 +106,13 @@ PLANTED = {
         "error"),
     "YOLO file with a byte-order mark": (lambda r: plant.yolo_with_bom(r, _one(r)), "ANN020",
                                          "error"),
+    "YOLO class written 0.0": (lambda r: plant.yolo_class_as_float(r, _two(r)), "ANN022",
+                               "error"),
+    "YOLO lines parted by U+2028": (lambda r: plant.yolo_line_separator(r, _two(r)), "ANN024",
+                                    "error"),
+    "YOLO comment line": (lambda r: plant.yolo_comment_line(r, _two(r)), "ANN002", "error"),
+    "YOLO polygon among boxes": (lambda r: plant.yolo_polygon_line(r, _two(r)), "ANN002",
+                                 "error"),
     "VGG region written as a rect": (lambda r: plant.vgg_rect(r, _one(r)), "ANN021", "error"),
     "COCO polygon replaced by an RLE mask": (lambda r: plant.coco_rle_mask(r, _one(r)),
                                              "ANN021", "error"),
@@ -198,6 +205,10 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
     ("VGG entry key written twice", {"ANN020"}),
     ("COCO bbox key written twice", {"ANN020"}),
     ("YOLO file with a byte-order mark", {"ANN020"}),
+    ("YOLO class written 0.0", {"ANN022"}),
+    ("YOLO lines parted by U+2028", {"ANN024"}),
+    ("YOLO comment line", {"ANN002"}),
+    ("YOLO polygon among boxes", {"ANN002"}),
     ("COCO bbox written as strings", {"ANN022"}),
     ("VOC name with spaces", {"ANN024"}),
     ("VOC filename with spaces", {"ANN024"}),
@@ -335,6 +346,56 @@ def test_a_yolo_byte_order_mark_says_the_trainer_drops_the_file(sample_copy):
     image_id = plant.yolo_with_bom(sample_copy, _one(sample_copy))
     [finding] = findings_of(audit_rules(sample_copy), "ANN020")
     assert finding.image_id == image_id and "\\ufeff0" in finding.message
+
+
+@pytest.mark.parametrize(("case", "words"), [
+    ("YOLO class written 0.0", ["'0.0'", "and 1 more line", "darknet",
+                                "shifted values from box 1 of 2"]),
+    ("YOLO lines parted by U+2028", ["U+2028 line separator", "darknet",
+                                     "stops reading after 1 of the file's 2 boxes"]),
+    ("YOLO comment line", ["line 1 is a comment", "ultralytics", "as corrupt",
+                           "darknet stops reading after 0 of the file's 2 boxes"]),
+    ("YOLO polygon among boxes", ["line 1 is a polygon of 4 points",
+                                  "every line as a polygon", "box line 2 becomes"]),
+])  # fmt: skip
+def test_a_yolo_finding_says_what_the_trainers_make_of_the_file(case, words, sample_copy):
+    planter, code, _ = PLANTED[case]
+    planter(sample_copy)
+    [finding] = findings_of(audit_rules(sample_copy), code)
+    for word in words:
+        assert word in finding.message, finding.message
+
+
+def test_lines_that_are_no_box_are_one_finding_for_the_file(sample_copy):
+    """Every line of the file with a sixth field (predictions exported as labels): one
+    finding naming every line, since ultralytics drops the file whole."""
+    image_id = _two(sample_copy)
+    path = defects_annotations.yolo_path(sample_copy, image_id)
+    lines = path.read_text().splitlines()
+    defects.replace_file(path, "".join(f"{line} 0.91\n" for line in lines).encode())
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN002", image_id)
+    assert finding.details["lines"] == [1, 2] and "as corrupt" in finding.message
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\x0b", "\r\n\x0c"])
+def test_a_form_feed_or_vertical_tab_between_yolo_boxes_is_harmless(separator, sample_copy):
+    """Both ultralytics (str.splitlines) and darknet (fscanf) take them as white space between
+    two boxes: nothing to report."""
+    plant.yolo_line_separator(sample_copy, _two(sample_copy), separator)
+    assert audit_rules(sample_copy).findings == []
+
+
+def test_a_vertical_tab_inside_a_yolo_box_breaks_it_for_ultralytics_only(sample_copy):
+    """str.splitlines() ends the line in the middle of the box (ultralytics drops the file);
+    darknet reads a space: one finding, and the box still counts once."""
+    image_id = _one(sample_copy)
+    path = defects_annotations.yolo_path(sample_copy, image_id)
+    defects.replace_file(path, path.read_bytes().replace(b" ", b"\x0b", 1))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN024", image_id)
+    assert "U+000B" in finding.message and "in the middle of a box" in finding.message
+    assert "darknet reads it as a space" in finding.message
 
 
 def test_a_folder_in_a_coco_file_name_is_ann025_not_an_unknown_image(sample_copy):

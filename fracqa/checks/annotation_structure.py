@@ -40,11 +40,17 @@ def annotation_unreadable(release: Release) -> Iterator[Hit]:
       "an annotation entry lacks a field or holds a non-number",
       needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def annotation_malformed(release: Release) -> Iterator[Hit]:
-    """One entry of an otherwise readable file cannot be read: a YOLO line without five fields
-    or with a non-numeric value, a COCO annotation without id, bbox or polygon, a VOC object
-    without a numeric bndbox, a VGG region without points.
+    """One entry of an otherwise readable file cannot be read: a COCO annotation without id,
+    bbox or polygon, a VOC object without a numeric bndbox, a VGG region without points. For a
+    YOLO file, one finding names every line that is no box (a comment, a polygon, a line
+    without five fields or with a value that is no number) and says what ultralytics and
+    darknet make of the whole file; a comment is no instance.
 
-    Why: loaders skip or crash on the entry, so the fracture it marks is lost silently.
+    Why: loaders skip or crash on the entry, so the fracture it marks is lost silently; a YOLO
+    file with one such line is lost whole: ultralytics cannot make a table of its lines and
+    leaves the image out of training as corrupt (or, for a polygon line, reads every line as a
+    polygon, turning the boxes into two-point outlines), and darknet stops reading or reads
+    shifted values from that line on.
     Fix: correct the entry; it still counts as an instance of its image in the count rules.
     """
     yield from release.problems("ANN002")

@@ -208,17 +208,22 @@ def ambiguous_shape(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN022", "number-as-text", "annotations", "error",
-      "a coordinate or size is written in a form a plain reader cannot use",
-      needs=(COCO, VGG, VOC))  # fmt: skip
+      "a coordinate, size or class is written in a form a plain reader cannot use",
+      needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def number_as_text(release: Release) -> Iterator[Hit]:
     """A COCO bbox, segmentation or area, or a VGG point or rect, is written as a JSON string
-    ("215.7"), or a VOC size or bndbox corner is not a whole number (`12.0`, `12.5`); fracqa
-    reads the number. One finding per COCO or VGG cause (naming every entry), one per VOC file.
+    ("215.7"); a VOC size or bndbox corner is not a whole number (`12.0`, `12.5`); or a YOLO
+    class is written as a float (`0.0`). fracqa reads the number. One finding per COCO or VGG
+    cause (naming every entry), one per VOC or YOLO file.
 
     Why: torchvision's CocoDetection and detectron2 make tensors from the values and fail on
     text (or join "215.7" + "29.0" as text), COCOeval fails comparing a text area; the VOC
-    devkit and mmdetection read corners and sizes with int() and fail on `12.0`.
-    Fix: write numbers as JSON numbers, and VOC pixels as whole numbers.
+    devkit and mmdetection read corners and sizes with int() and fail on `12.0`; darknet reads
+    a YOLO file with fscanf("%d %f %f %f %f"), which takes the `0` of `0.0` as the class and
+    `.0` as cx, so every value after it is shifted and every box of the file is wrong
+    (ultralytics reads the float).
+    Fix: write numbers as JSON numbers, VOC pixels as whole numbers and YOLO classes as
+    integers.
     """
     yield from release.problems("ANN022")
 

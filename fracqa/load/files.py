@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # a JSON, CSV or XML file larger than this is refused
@@ -79,3 +80,15 @@ def as_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Unreadable(f"is not UTF-8 text (byte {error.start})") from None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of `text`, ended at CR, LF or CRLF only, as open() in text mode, pandas, the
+    csv module and C's line readers end them; str.splitlines() also ends a line at a form
+    feed, a vertical tab, \\x1c-\\x1e, \\x85, U+2028 and U+2029, which those readers keep in
+    the line."""
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
