@@ -133,6 +133,19 @@ PLANTED = {
                                           "ANN024", "error"),
     "classes.txt with a blank first line": (plant.yolo_classes_blank_first_line, "ANN024",
                                             "error"),
+    "COCO annotation without iscrowd": (lambda r: plant.coco_without_key(r, _two(r)), "ANN002",
+                                        "error"),
+    "COCO annotation without area": (lambda r: plant.coco_without_key(r, _one(r), "area"),
+                                     "ANN002", "error"),
+    "COCO width written as a string": (lambda r: plant.coco_size_as_string(r, _two(r)),
+                                       "ANN002", "error"),
+    "VOC objects without difficult": (lambda r: plant.voc_without_element(r, _two(r)),
+                                      "ANN002", "error"),
+    "VOC objects without pose": (lambda r: plant.voc_without_element(r, _one(r), "pose"),
+                                 "ANN002", "error"),
+    "COCO annotation marked ignore": (lambda r: plant.coco_ignore_flag(r, _one(r)), "ANN034",
+                                      "warning"),
+    "COCO ids written as strings": (plant.coco_ids_as_strings, "ANN035", "warning"),
     "COCO file_name with its folder": (lambda r: plant.coco_folder_in_file_name(r, _one(r)),
                                        "ANN025", "error"),
     "COCO annotation id 0": (lambda r: plant.coco_annotation_id_zero(r, _one(r)), "ANN026",
@@ -210,6 +223,11 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
     ("YOLO comment line", {"ANN002"}),
     ("YOLO polygon among boxes", {"ANN002"}),
     ("COCO bbox written as strings", {"ANN022"}),
+    ("COCO annotation without iscrowd", {"ANN002"}),
+    ("COCO width written as a string", {"ANN002"}),
+    ("VOC objects without difficult", {"ANN002"}),
+    ("COCO annotation marked ignore", {"ANN034"}),
+    ("COCO ids written as strings", {"ANN035"}),
     ("VOC name with spaces", {"ANN024"}),
     ("VOC filename with spaces", {"ANN024"}),
     ("COCO iscrowd 1", {"ANN028"}),
@@ -396,6 +414,71 @@ def test_a_vertical_tab_inside_a_yolo_box_breaks_it_for_ultralytics_only(sample_
     assert (finding.rule, finding.image_id) == ("ANN024", image_id)
     assert "U+000B" in finding.message and "in the middle of a box" in finding.message
     assert "darknet reads it as a space" in finding.message
+
+
+def test_annotations_coco_eval_cannot_evaluate_are_one_finding_for_the_file(sample_copy):
+    images = [_one(sample_copy), _two(sample_copy)]
+    plant.coco_without_key(sample_copy, images[0], "iscrowd")
+    plant.coco_without_key(sample_copy, images[1], "area")
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "ANN002" and finding.file == COCO_FILE
+    assert finding.details["count"] == 2 and sorted(finding.details["images"]) == sorted(images)
+    assert "no 'area' or no 'iscrowd'" in finding.message and "COCOeval" in finding.message
+
+
+def test_coco_ids_written_as_strings_still_match_each_other(sample_copy):
+    """pycocotools indexes them as written: every annotation still finds its image, so no
+    annotation dangles and no image is left without its instances."""
+    plant.coco_ids_as_strings(sample_copy)
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "ANN035" and finding.details["count"] > 40
+    assert "images.id, annotations.id, annotations.image_id, categories.id" in finding.message
+
+
+def test_one_coco_image_id_written_as_a_string_leaves_its_annotations_dangling(sample_copy):
+    image_id = _two(sample_copy)
+    document = defects_annotations.read_coco(sample_copy)
+    entry = defects_annotations.coco_image(document, image_id)
+    entry["id"] = str(entry["id"])
+    defects_annotations.write_coco(sample_copy, document)
+    result = audit_rules(sample_copy)
+    dangling = findings_of(result, "ANN004")
+    assert len(dangling) == 2 and f"it lists '{entry['id']}'" in dangling[0].message
+    assert findings_of(result, "ANN035")[0].image_id == image_id
+
+
+def test_a_coco_size_written_as_a_string_keeps_its_entry(sample_copy):
+    """The entry is still read (with the number): its annotations do not dangle, the image is
+    not left without a COCO entry, and its size is not reported again as missing."""
+    image_id = plant.coco_size_as_string(sample_copy, _two(sample_copy), "height")
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN002", image_id)
+    assert "'height' written as a string" in finding.message
+
+
+def test_a_coco_size_that_is_no_number_is_one_finding(sample_copy):
+    image_id = _two(sample_copy)
+    document = defects_annotations.read_coco(sample_copy)
+    defects_annotations.coco_image(document, image_id)["width"] = None
+    defects_annotations.write_coco(sample_copy, document)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN002", image_id)
+
+
+@pytest.mark.parametrize("value", [0, False])
+def test_a_coco_ignore_flag_of_0_is_what_detectron2_accepts(value, sample_copy):
+    plant.coco_ignore_flag(sample_copy, _one(sample_copy), value)
+    assert audit_rules(sample_copy).findings == []
+
+
+def test_voc_objects_parse_rec_cannot_read_are_one_finding_per_file(sample_copy):
+    image_id = _two(sample_copy)
+    plant.voc_without_element(sample_copy, image_id, "pose")
+    plant.voc_without_element(sample_copy, image_id, "truncated")
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN002", image_id)
+    assert finding.details["lacking"] == {"pose": [1, 2], "truncated": [1, 2]}
+    assert "parse_rec" in finding.message
 
 
 def test_a_folder_in_a_coco_file_name_is_ann025_not_an_unknown_image(sample_copy):

@@ -3,6 +3,7 @@ instance vanish, for pycocotools, a VOC reader, a YOLO trainer or a file system.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -164,6 +165,53 @@ def ignored_instance(release: Release) -> Iterator[Hit]:
             what = "not 0 or 1: the VOC devkit's int() fails on it"
         yield Hit(f"{row.file} {row.location} has <difficult>{value}</difficult>: {what}",
                   row.image_id, row.file, row.location, {"difficult": text})  # fmt: skip
+
+
+@rule("ANN034", "coco-ignore-flag", "annotations", "warning",
+      "a COCO annotation carries an `ignore` flag", needs=(COCO,))  # fmt: skip
+def coco_ignore_flag(release: Release) -> Iterator[Hit]:
+    """A COCO annotation has an `ignore` key whose value is not 0 (`"ignore": 1`, as some
+    exporters write for regions to leave out). COCO defines no such key: pycocotools' COCOeval
+    overwrites it from iscrowd. One finding per file, naming every annotation.
+
+    Why: detectron2's load_coco_json refuses it (`assert anno.get("ignore", 0) == 0`: '"ignore"
+    in COCO json file is not supported') and stops loading the release, and mmdetection's COCO
+    dataset drops every annotation with a true `ignore` from training, so the fracture is lost
+    there while COCOeval still counts it.
+    Fix: remove the key (or set it to 0); mark a region to ignore with iscrowd, if at all.
+    """
+    flagged: dict[str, list] = {}
+    for row in instances(release, "coco").itertuples(index=False):
+        if "ignore" in row.extra and row.extra["ignore"] != 0:
+            flagged.setdefault(row.file, []).append(row)
+    for file, rows in sorted(flagged.items()):
+        values = sorted({json.dumps(row.extra["ignore"]) for row in rows})
+        where = (rows[0].location if len(rows) == 1 else
+                 f"{len(rows)} annotations, the first {rows[0].location}")  # fmt: skip
+        images = sorted({row.image_id for row in rows if isinstance(row.image_id, str)})
+        yield Hit(f"COCO annotations carry \"ignore\": {', '.join(values)} ({where}): "
+                  "detectron2's load_coco_json refuses the file ('\"ignore\" in COCO json file "
+                  "is not supported'), mmdetection drops the annotation from training, and "
+                  "COCOeval disregards the key", images[0] if len(images) == 1 else None, file,
+                  rows[0].location, {"locations": [row.location for row in rows][:50],
+                                     "images": images[:50], "count": len(rows)})  # fmt: skip
+
+
+@rule("ANN035", "coco-id-as-string", "annotations", "warning",
+      "COCO ids are written as strings (\"1\")", needs=(COCO,))  # fmt: skip
+def coco_id_as_string(release: Release) -> Iterator[Hit]:
+    """A COCO images entry's id, an annotation's id or image_id, or a category's id is written
+    as a JSON string (`"1"`) where COCO has an integer. fracqa, like pycocotools, indexes ids as
+    written, so string ids written alike still match each other (and `"5"` does not match 5:
+    ANN004). One finding per file, naming the keys and every entry.
+
+    Why: pycocotools reads the file, but readers with typed fields (Go, Rust, Java, a JSON
+    schema of COCO) refuse it, and a result file that writes image ids as integers, as
+    detectors do, matches none of them (COCOeval.loadRes: 'Results do not correspond to
+    current coco set').
+    Fix: write the ids as integers.
+    """
+    yield from release.problems("ANN035")
 
 
 BOX_FORMATS = ("yolo", "voc")
