@@ -146,6 +146,9 @@ PLANTED = {
     "COCO annotation marked ignore": (lambda r: plant.coco_ignore_flag(r, _one(r)), "ANN034",
                                       "warning"),
     "COCO ids written as strings": (plant.coco_ids_as_strings, "ANN035", "warning"),
+    "VGG entry keyed by another image's name": (
+        lambda r: plant.vgg_key(r, _one(r), f"{_negative(r)}7356"), "ANN036", "warning"),
+    "VGG entry stating another size": (lambda r: plant.vgg_size(r, _one(r)), "ANN037", "info"),
     "COCO file_name with its folder": (lambda r: plant.coco_folder_in_file_name(r, _one(r)),
                                        "ANN025", "error"),
     "COCO annotation id 0": (lambda r: plant.coco_annotation_id_zero(r, _one(r)), "ANN026",
@@ -228,6 +231,8 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
     ("VOC objects without difficult", {"ANN002"}),
     ("COCO annotation marked ignore", {"ANN034"}),
     ("COCO ids written as strings", {"ANN035"}),
+    ("VGG entry stating another size", {"ANN037"}),
+    ("VGG entry keyed by another image's name", {"ANN036"}),
     ("VOC name with spaces", {"ANN024"}),
     ("VOC filename with spaces", {"ANN024"}),
     ("COCO iscrowd 1", {"ANN028"}),
@@ -479,6 +484,30 @@ def test_voc_objects_parse_rec_cannot_read_are_one_finding_per_file(sample_copy)
     assert (finding.rule, finding.image_id) == ("ANN002", image_id)
     assert finding.details["lacking"] == {"pose": [1, 2], "truncated": [1, 2]}
     assert "parse_rec" in finding.message
+
+
+def test_swapped_vgg_keys_name_both_images(sample_copy):
+    images = [_one(sample_copy), _two(sample_copy)]
+    plant.vgg_swapped_keys(sample_copy, *images)
+    result = audit_rules(sample_copy)
+    assert codes(result) == {"ANN036"}
+    found = findings_of(result, "ANN036")
+    assert sorted(f.image_id for f in found) == sorted(images)
+    assert {f.details["key_names"] for f in found} == set(images)
+
+
+def test_vgg_entries_keyed_by_file_name_alone_are_their_own(sample_copy):
+    """makesense.ai keys entries by file name alone: nothing to report."""
+    plant.vgg_regions_as_object(sample_copy)
+    assert audit_rules(sample_copy).findings == []
+
+
+def test_closed_polygons_are_the_same_outline(sample_copy):
+    """A last vertex repeating the first, in VGG or in COCO, is the outline every reader
+    closes itself: no polygon mismatch, no duplicate missed."""
+    plant.harmless_vgg_closed_polygon(sample_copy, _one(sample_copy))
+    plant.harmless_coco_closed_polygon(sample_copy, _two(sample_copy))
+    assert audit_rules(sample_copy).findings == []
 
 
 def test_a_folder_in_a_coco_file_name_is_ann025_not_an_unknown_image(sample_copy):

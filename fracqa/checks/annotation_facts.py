@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from fracqa.geometry import box
+from fracqa.geometry import box, open_ring
 from fracqa.inputs import COCO, CSV, IMAGE_HEADERS, VOC
 from fracqa.load.annotation_table import FORMAT_LABEL
 from fracqa.release import Release, real_sizes
@@ -63,7 +63,8 @@ def shape_key(row) -> tuple:
     instances of one image and format with equal keys are the same shape written twice."""
     if row.format == "yolo":
         return ("yolo", row.extra.get("yolo_class"), *row.extra.get("normalised", ()))
-    rings = tuple(tuple(point) for ring in row.rings for point in ring) if row.rings else ()
+    rings = (tuple(tuple(point) for ring in row.rings for point in open_ring(ring))
+             if row.rings else ())  # fmt: skip
     return (row.x0, row.y0, row.x1, row.y1, rings)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import instances, label, release_images, shape_key
-from fracqa.inputs import COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
+from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -212,6 +212,87 @@ def coco_id_as_string(release: Release) -> Iterator[Hit]:
     Fix: write the ids as integers.
     """
     yield from release.problems("ANN035")
+
+
+# A VIA entry key: the file name, then (VIA) the file's size in bytes, -1 when unknown.
+_VIA_KEY = re.compile(r"(.*?\.(?:jpe?g|png|bmp|tiff?|gif|webp))(-?[0-9]*)", re.IGNORECASE)
+
+
+def _vgg_entries(release: Release):
+    entries = release.annotations.entries
+    return entries[entries["format"] == "vgg"]
+
+
+@rule("ANN036", "vgg-key-names-other-image", "annotations", "warning",
+      "a VGG entry's key names another image than its filename", needs=(VGG,))  # fmt: skip
+def vgg_key_names_other_image(release: Release) -> Iterator[Hit]:
+    """A VGG (VIA) entry is keyed by the name of another image than the one its `filename`
+    names (`"IMG0000307.jpg7356": {"filename": "IMG0000467.jpg", ...}`). A key that is the
+    filename, or the filename followed by a size (VIA's own key), is the entry's own.
+
+    Why: VIA keys an entry by file name and size: its import recomputes the key from
+    `filename` and `size` and discards an entry whose key differs, so these regions are lost to
+    VIA; a reader that takes the image from the key puts them on one radiograph, a reader of
+    `filename` (Mask R-CNN's VIA loader, via2coco, fracqa) on another.
+    Fix: key every entry by its own filename and size (re-export the project from VIA).
+    """
+    for row in _vgg_entries(release).itertuples(index=False):
+        key = row.extra.get("key")
+        named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
+        if named is None or named.group(1) == row.image_id:
+            continue
+        yield Hit(f"VGG entry {key!r} holds the filename {row.image_id!r}: VIA's import, which "
+                  "recomputes the key from filename and size, discards the entry, a reader "
+                  f"that takes the image from the key puts its regions on {named.group(1)}, "
+                  f"a reader of filename on {row.image_id}", row.image_id, row.file,
+                  row.location,
+                  {"key": key, "filename": row.image_id, "key_names": named.group(1)})  # fmt: skip
+
+
+@rule("ANN037", "vgg-size-mismatch", "annotations", "info",
+      "a VGG entry's size is not its image file's size", needs=(VGG, IMAGE_HEADERS))  # fmt: skip
+def vgg_size_mismatch(release: Release) -> Iterator[Hit]:
+    """A VGG (VIA) entry states a `size` (or a key ending in a size) other than the number of
+    bytes of the image file it names: the image was re-saved after it was annotated, or the
+    size was written by hand. One finding per VGG file, naming every entry. (An image with two
+    entries is ANN027's.)
+
+    Why: VIA ties an entry to its image by file name and size: its import discards an entry
+    whose key is not its filename and size, and opening the release's image adds it as a new
+    entry, without regions, so in VIA the annotations seem lost; a re-saved image may also
+    differ from the one that was outlined.
+    Fix: write each image's size in bytes into its entry and key (re-export the project from VIA
+    with the published images).
+    """
+    images = release.images
+    sizes = {row.image_id: int(row.bytes) for row in images[
+        images["folder"].isin(["fractured", "non_fractured"]) & images["bytes"].notna()
+    ].itertuples(index=False)}  # fmt: skip
+    entries = _vgg_entries(release)
+    twice = entries.duplicated(["file", "image_id"], keep=False)
+    found: dict[str, list] = {}
+    for row in entries[~twice].itertuples(index=False):
+        real = sizes.get(row.image_id)
+        if real is None:
+            continue
+        key, stated = row.extra.get("key"), row.extra.get("size")
+        named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
+        in_key = named.group(2) if named and named.group(1) == row.image_id else ""
+        said = {what: value for what, value in (("size", stated), ("key's size", in_key or None))
+                if value is not None}  # fmt: skip
+        if any(str(value).strip() != str(real) for value in said.values()):
+            found.setdefault(row.file, []).append((row, said, real))
+    for file, rows in sorted(found.items()):
+        row, said, real = rows[0]
+        where = "" if len(rows) == 1 else f" (and {len(rows) - 1} more entries)"
+        stated = ", ".join(f"{what} {value}" for what, value in said.items())
+        yield Hit(f"VGG entry {row.extra.get('key')!r} of {row.image_id} states {stated} where "
+                  f"the file has {real} bytes{where}: VIA ties an entry to its image by name and "
+                  "size, so in VIA the image shows without these regions",
+                  row.image_id if len(rows) == 1 else None, file,
+                  row.location,
+                  {"entries": [r.location for r, _, _ in rows][:50], "count": len(rows),
+                   "images": [r.image_id for r, _, _ in rows][:50]})  # fmt: skip
 
 
 BOX_FORMATS = ("yolo", "voc")

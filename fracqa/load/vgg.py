@@ -67,7 +67,8 @@ def _load_entry(key: str, entry, file: str, source: FormatSource, tally: Tally) 
         **{f"regions[{n}].region_attributes": r.get("region_attributes")
            for n, r in enumerate(regions if isinstance(regions, list) else [])
            if isinstance(r, dict)}}, image_id)  # fmt: skip
-    source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"))
+    source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"),
+                     key=key)  # fmt: skip
     if "regions" not in entry:
         source.problem("ANN002", f"VGG {location} has no 'regions' (VIA writes an empty list for "
                                  "an image without regions; readers that take entry['regions'] "
