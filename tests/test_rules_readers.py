@@ -4,6 +4,8 @@ every format); the harmless variants real exports produce raise nothing."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -182,6 +184,13 @@ PLANTED = {
         lambda r: plant.rename_part(r, Path(COCO_FILE), "COCO_fracture_masks.JSON"), "LAY008",
         "error"),
     "a stray copy of dataset.csv": (plant.stray_root_file, "LAY009", "info"),
+    "a stale copy beside the COCO file": (plant.stale_json_copy, "LAY006", "warning"),
+    "a stale copy beside the VGG file": (lambda r: plant.stale_json_copy(r, "vgg"), "LAY006",
+                                         "warning"),
+    "a .TXT copy beside a YOLO file": (lambda r: plant.label_file_twin(r, _two(r)), "LAY008",
+                                       "error"),
+    "a .XML copy beside a VOC file": (lambda r: plant.label_file_twin(r, _one(r), "voc"),
+                                      "LAY008", "error"),
     "a sub-folder of YOLO files": (
         lambda r: _then(lambda r: (r / "Annotations/YOLO/old").mkdir(), "Annotations/YOLO/old/")(r),
         "LAY009", "info"),
@@ -240,6 +249,10 @@ def test_planted_defect_is_one_finding_naming_what_it_concerns(case, sample_copy
     ("train.csv spelled Train.csv", {"LAY008"}),
     ("YOLO file named .TXT", {"LAY008"}),
     ("COCO file named .JSON", {"LAY008"}),
+    ("a stale copy beside the COCO file", {"LAY006"}),
+    ("a stale copy beside the VGG file", {"LAY006"}),
+    ("a .TXT copy beside a YOLO file", {"LAY008"}),
+    ("a .XML copy beside a VOC file", {"LAY008"}),
 ])  # fmt: skip
 def test_what_fracqa_repaired_is_reported_once_and_not_again_as_its_consequences(case, alone,
                                                                                  sample_copy):
@@ -558,6 +571,36 @@ def test_a_label_file_with_an_upper_case_suffix_is_read_and_reported(sample_copy
     assert codes(result) == {"LAY008"}
     [finding] = findings_of(result, "LAY008")
     assert finding.image_id == image_id and finding.file.endswith(".TXT")
+
+
+def test_a_stale_json_copy_that_differs_is_not_audited(sample_copy):
+    """Readers open the documented file: a stale copy with other annotations is one finding
+    on the copy, and nothing it holds is reported (or counted) against the release."""
+    document = defects_annotations.read_coco(sample_copy)
+    document["annotations"] = document["annotations"][:3]
+    stale = sample_copy / COCO_FILE.replace(".json", " (1).json")
+    stale.write_text(json.dumps(document))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.file) == ("LAY006", COCO_FILE.replace(".json", " (1).json"))
+    assert "COCO_fracture_masks.json alone" in finding.message
+
+
+def test_json_files_none_of_them_documented_are_all_read(sample_copy):
+    """Without the documented file fracqa cannot tell which one readers open: it reads them
+    all, and says so."""
+    path = sample_copy / VGG_FILE
+    path.rename(path.with_name("via_project.json"))
+    shutil.copyfile(path.with_name("via_project.json"), path.with_name("via_project (1).json"))
+    result = audit_rules(sample_copy)
+    assert "none is VGG_fracture_masks.json" in findings_of(result, "LAY006")[0].message
+    assert findings_of(result, "ANN029")  # both files read: every instance twice
+
+
+def test_a_label_file_beside_its_upper_case_twin_is_read_once(sample_copy):
+    image_id = plant.label_file_twin(sample_copy, _two(sample_copy))
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("LAY008", image_id)
+    assert finding.file.endswith(".TXT") and "never sees this copy" in finding.message
 
 
 def test_a_case_variant_folder_is_read_and_reported(sample_copy):

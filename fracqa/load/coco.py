@@ -21,18 +21,19 @@ from pathlib import Path
 
 from pycocotools.coco import COCO
 
-from fracqa.layout import Layout
+from fracqa.layout import Layout, json_files
 from fracqa.load.annotation_table import FormatSource, Tally, is_integer, number
-from fracqa.load.files import Unreadable, files_in
+from fracqa.load.files import Unreadable
 from fracqa.load.json_text import load_json
 from fracqa.workers import Done, Workers
 
 
 def load_coco(layout: Layout, workers: Workers | None = None) -> Done:
-    """Every .json of the folder, read here (one release-wide file is not worth splitting)."""
+    """The documented .json of the folder (every .json when it is not there), read here (one
+    release-wide file is not worth splitting)."""
     folder, relative = layout.annotation_dirs.get("coco"), layout.relative
     source = FormatSource("coco", present=folder is not None)
-    for _, path in files_in(folder, ".json", layout.root) if folder else []:
+    for _, path in json_files(folder, "coco", layout.root) if folder else []:
         _load_file(Path(path), relative(Path(path)), source)
     return Done(source)
 
