@@ -502,11 +502,19 @@ def test_voc_objects_parse_rec_cannot_read_are_one_finding_per_file(sample_copy)
 def test_swapped_vgg_keys_name_both_images(sample_copy):
     images = [_one(sample_copy), _two(sample_copy)]
     plant.vgg_swapped_keys(sample_copy, *images)
-    result = audit_rules(sample_copy)
-    assert codes(result) == {"ANN036"}
-    found = findings_of(result, "ANN036")
-    assert sorted(f.image_id for f in found) == sorted(images)
-    assert {f.details["key_names"] for f in found} == set(images)
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "ANN036" and finding.details["count"] == 2
+    assert {e["key_names"] for e in finding.details["entries"]} == set(images)
+    assert {e["filename"] for e in finding.details["entries"]} == set(images)
+
+
+def test_a_vgg_filename_with_its_folder_is_not_keyed_by_another_image(sample_copy):
+    image_id = _one(sample_copy)
+    document = defects_annotations.read_vgg(sample_copy)
+    entry = defects_annotations.vgg_entry(document, image_id)[1]
+    entry["filename"] = f"images/Fractured/{image_id}"
+    defects_annotations.write_vgg(sample_copy, document)
+    assert codes(audit_rules(sample_copy)) == {"ANN025", "ANN010"}
 
 
 def test_vgg_entries_keyed_by_file_name_alone_are_their_own(sample_copy):

@@ -236,17 +236,24 @@ def vgg_key_names_other_image(release: Release) -> Iterator[Hit]:
     `filename` (Mask R-CNN's VIA loader, via2coco, fracqa) on another.
     Fix: key every entry by its own filename and size (re-export the project from VIA).
     """
+    found: dict[str, list] = {}
     for row in _vgg_entries(release).itertuples(index=False):
         key = row.extra.get("key")
         named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
-        if named is None or named.group(1) == row.image_id:
-            continue
-        yield Hit(f"VGG entry {key!r} holds the filename {row.image_id!r}: VIA's import, which "
-                  "recomputes the key from filename and size, discards the entry, a reader "
-                  f"that takes the image from the key puts its regions on {named.group(1)}, "
-                  f"a reader of filename on {row.image_id}", row.image_id, row.file,
-                  row.location,
-                  {"key": key, "filename": row.image_id, "key_names": named.group(1)})  # fmt: skip
+        base = _SEPARATOR.split(row.image_id)[-1]  # a folder in filename is ANN025's
+        if named is not None and named.group(1) not in (row.image_id, base):
+            found.setdefault(row.file, []).append((row, key, named.group(1)))
+    for file, rows in sorted(found.items()):
+        row, key, other = rows[0]
+        more = (f" (and {len(rows) - 1} more entr{'y' if len(rows) == 2 else 'ies'} keyed by "
+                "another image)" if len(rows) > 1 else "")  # fmt: skip
+        yield Hit(f"VGG entry {key!r} holds the filename {row.image_id!r}{more}: VIA's import, "
+                  "which recomputes the key from filename and size, discards the entry, a "
+                  f"reader that takes the image from the key puts its regions on {other}, a "
+                  f"reader of filename on {row.image_id}",
+                  row.image_id if len(rows) == 1 else None, file, row.location,
+                  {"entries": [{"key": k, "filename": r.image_id, "key_names": o}
+                               for r, k, o in rows][:50], "count": len(rows)})  # fmt: skip
 
 
 @rule("ANN037", "vgg-size-mismatch", "annotations", "info",
