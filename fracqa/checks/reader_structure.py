@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import instances, label, release_images, shape_key
-from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
+from fracqa.inputs import COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -257,47 +257,38 @@ def vgg_key_names_other_image(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN037", "vgg-size-mismatch", "annotations", "info",
-      "a VGG entry's size is not its image file's size", needs=(VGG, IMAGE_HEADERS))  # fmt: skip
+      "a VGG entry's size is not the size its key gives", needs=(VGG,))  # fmt: skip
 def vgg_size_mismatch(release: Release) -> Iterator[Hit]:
-    """A VGG (VIA) entry states a `size` (or a key ending in a size) other than the number of
-    bytes of the image file it names: the image was re-saved after it was annotated, or the
-    size was written by hand. One finding per VGG file, naming every entry. (An image with two
-    entries is ANN027's.)
+    """A VGG (VIA) entry is keyed, as VIA keys entries, by its filename followed by the file's
+    size in bytes, but its `size` says another number (`"IMG0000307.jpg7356": {"size": 1,
+    ...}`). One finding per VGG file, naming every entry. (An image with two entries is
+    ANN027's. A key and size that agree with each other but not with the image file, as after
+    re-saving the image, are not reported: VIA opens a project's images by file name, and the
+    image rules report what re-saving changed.)
 
-    Why: VIA ties an entry to its image by file name and size: its import discards an entry
-    whose key is not its filename and size, and opening the release's image adds it as a new
-    entry, without regions, so in VIA the annotations seem lost; a re-saved image may also
-    differ from the one that was outlined.
-    Fix: write each image's size in bytes into its entry and key (re-export the project from VIA
-    with the published images).
+    Why: VIA's import recomputes each entry's key from `filename` and `size` and discards an
+    entry whose key differs as malformed, so in VIA the image shows without its regions.
+    Fix: write the image's size in bytes into `size` and the key (re-export the project from
+    VIA).
     """
-    images = release.images
-    sizes = {row.image_id: int(row.bytes) for row in images[
-        images["folder"].isin(["fractured", "non_fractured"]) & images["bytes"].notna()
-    ].itertuples(index=False)}  # fmt: skip
     entries = _vgg_entries(release)
     twice = entries.duplicated(["file", "image_id"], keep=False)
     found: dict[str, list] = {}
     for row in entries[~twice].itertuples(index=False):
-        real = sizes.get(row.image_id)
-        if real is None:
-            continue
         key, stated = row.extra.get("key"), row.extra.get("size")
         named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
-        in_key = named.group(2) if named and named.group(1) == row.image_id else ""
-        said = {what: value for what, value in (("size", stated), ("key's size", in_key or None))
-                if value is not None}  # fmt: skip
-        if any(str(value).strip() != str(real) for value in said.values()):
-            found.setdefault(row.file, []).append((row, said, real))
+        if named is None or named.group(1) != row.image_id or not named.group(2):
+            continue  # a key without a size (the file name alone) says nothing of it
+        if str(stated).strip() != named.group(2):
+            found.setdefault(row.file, []).append((row, stated, named.group(2)))
     for file, rows in sorted(found.items()):
-        row, said, real = rows[0]
-        where = "" if len(rows) == 1 else f" (and {len(rows) - 1} more entries)"
-        stated = ", ".join(f"{what} {value}" for what, value in said.items())
-        yield Hit(f"VGG entry {row.extra.get('key')!r} of {row.image_id} states {stated} where "
-                  f"the file has {real} bytes{where}: VIA ties an entry to its image by name and "
-                  "size, so in VIA the image shows without these regions",
-                  row.image_id if len(rows) == 1 else None, file,
-                  row.location,
+        row, stated, in_key = rows[0]
+        more = "" if len(rows) == 1 else f" (and {len(rows) - 1} more entries)"
+        yield Hit(f"VGG entry {row.extra.get('key')!r} of {row.image_id} states the size "
+                  f"{json.dumps(stated)} where its key gives {in_key}{more}: VIA's import "
+                  "recomputes the key from filename and size and discards the entry as "
+                  "malformed, so in VIA the image shows without its regions",
+                  row.image_id if len(rows) == 1 else None, file, row.location,
                   {"entries": [r.location for r, _, _ in rows][:50], "count": len(rows),
                    "images": [r.image_id for r, _, _ in rows][:50]})  # fmt: skip
 
