@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import evidence, instances, label
 from fracqa.checks.annotation_votes import BOX_FORMATS, Object, instance_groups, listing
-from fracqa.geometry import box, corner_distance, iou, vertex_distance
+from fracqa.geometry import box, corner_distance, iou, open_ring, vertex_distance
 from fracqa.inputs import COCO, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
@@ -129,7 +129,8 @@ def _box_dispute(found: Object) -> Hit:
       needs=(COCO, VGG, YOLO, VOC, IMAGE_HEADERS))  # fmt: skip
 def vgg_polygon_mismatch(release: Release) -> Iterator[Hit]:
     """The VGG file is a lossless copy of the COCO masks: each VGG polygon, matched to a COCO
-    polygon of the same image, must have the same vertices (within the pixel tolerance). The
+    polygon of the same image, must have the same vertices (within the pixel tolerance; a last
+    vertex that repeats the first, as some exporters close a ring, is the same outline). The
     boxes of the other formats say which of the two moved: VGG's when its bounds alone depart
     from the other formats' boxes, COCO's when its polygon departs from them (its own bbox
     included) while VGG's agrees; when the boxes cannot tell, the finding names the VGG copy.
@@ -174,7 +175,7 @@ def _polygon_dispute(found: Object, coco, vgg, off: float | None, tolerance: flo
     else:
         blamed, other = vgg, coco
         why = "the other formats' boxes cannot tell which is right; VGG is the copy"
-    mine, theirs = blamed.rings[0], other.rings[0]
+    mine, theirs = open_ring(blamed.rings[0]), open_ring(other.rings[0])
     what = (f"has {len(mine)} vertices where {label(other.format)} has {len(theirs)}"
             if off is None else f"is {off:.1f} px from {label(other.format)}'s")  # fmt: skip
     return Hit(f"{label(blamed.format)} {blamed.location} polygon {what} ({other.location}); "
