@@ -21,8 +21,8 @@ from fracqa import figures, workers
 from fracqa.catalogue import select_rules
 from fracqa.cli import main
 from fracqa.config import Settings
-from fracqa.load import coco, vgg, voc, yolo
 from fracqa.load import images as image_loader
+from fracqa.load import voc, yolo
 from fracqa.runner import audit_release
 from tests.helpers import EXPECTED_ON_REPLICA, SAMPLE_EXPECTATIONS, image_with
 from tests.processes import start_audit, watch
@@ -203,29 +203,3 @@ def test_worker_deaths_in_a_release_with_a_killer_image_and_a_killer_voc_file(
     record, _ = audit_release(sample_copy, ignore=["STA"], settings=POOL)
     assert sorted((f.rule, f.image_id) for f in record.findings) == [
         ("ANN001", voc_owner), ("IMG019", image)]  # fmt: skip
-
-
-@pytest.mark.parametrize(("module", "file"), [
-    (coco, "Annotations/COCO JSON/COCO_fracture_masks.json"),
-    (vgg, "Annotations/VGG JSON/VGG_fracture_masks.json"),
-], ids=["COCO", "VGG"])  # fmt: skip
-def test_a_release_wide_file_that_kills_its_reader_again_is_an_ann001_finding(
-    module, file, sample_copy, monkeypatch
-):
-    """COCO and VGG are parsed in a worker too (their parse litters the main process's
-    memory): a file that kills its reader twice is one ANN001, and the format is taken as
-    unreadable, so that nothing is called missing from it."""
-    assert (sample_copy / file).is_file()
-    real = module._load_file
-
-    def load_file(path, name, *args):
-        if name == file:
-            _die(-signal.SIGKILL % 256)
-        return real(path, name, *args)
-
-    monkeypatch.setattr(module, "_load_file", load_file)
-    record, release = audit_release(sample_copy, ignore=["STA"], settings=POOL)
-    [finding] = record.findings
-    assert (finding.rule, finding.file, finding.image_id) == ("ANN001", file, None)
-    assert "killed the process reading it, twice" in finding.message
-    assert not release.annotations.readable(module.__name__.rsplit(".", 1)[1])

@@ -14,7 +14,6 @@ import hashlib
 import math
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -91,8 +90,6 @@ class FormatSource:
         self.instances.extend(part.instances)
         self.entries.extend(part.entries)
         self.problems.extend(part.problems)
-        self.classes.extend(part.classes)
-        self.broken_files |= part.broken_files
         self.unreadable_images |= part.unreadable_images
         self.digests.update(part.digests)
         self.texts.extend(Text.of(*text) for text in part.texts)  # interned here too
@@ -148,27 +145,9 @@ class Tally:
         self._found = {}
 
 
-def pending_json(layout, fmt: str, workers, load_files) -> PendingSource:
-    """The documented .json of a release-wide format's folder (every .json when it is not
-    there), each read by `load_files([(path, file, None)])` in a worker process: parsing a
-    release's JSON makes hundreds of thousands of objects that live a moment, which in the main
-    process would leave its memory fragmented for the rest of the audit (70 MB at ten times
-    the release)."""
-    from fracqa.layout import json_files
-    from fracqa.workers import Done
-
-    folder = layout.annotation_dirs.get(fmt)
-    source = FormatSource(fmt, present=folder is not None)
-    files = [(path, layout.relative(Path(path)), None)
-             for _, path in (json_files(folder, fmt, layout.root) if folder else [])]  # fmt: skip
-    parts = workers.in_chunks(load_files, files) if workers else [Done(load_files(files))]
-    return PendingSource(source, parts)
-
-
 class PendingSource:
-    """A format whose files are being read in worker processes, chunk by chunk (`parts`: a
-    workers.Chunks of (path, file, image_id) items, image_id None for a release-wide file, or a
-    list of pending results)."""
+    """A format whose per-image files are being read in worker processes, chunk by chunk
+    (`parts`: a workers.Chunks of (path, file, image_id) items, or a list of pending results)."""
 
     def __init__(self, source: FormatSource, parts):
         self._source, self._parts = source, parts
@@ -190,10 +169,7 @@ class PendingSource:
         part = FormatSource(self._source.fmt)
         part.problem("ANN001", f"{file} killed the process reading it, twice ({how}): not read",
                      file, image_id=image_id, killed_reader=True, how=how)  # fmt: skip
-        if image_id is None:  # a release-wide file (COCO, VGG)
-            part.broken_files.add(file)
-        else:
-            part.unreadable_images.add(image_id)
+        part.unreadable_images.add(image_id)
         return part
 
 

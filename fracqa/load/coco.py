@@ -21,31 +21,21 @@ from pathlib import Path
 
 from pycocotools.coco import COCO
 
-from fracqa.layout import Layout
-from fracqa.load.annotation_table import (
-    FormatSource,
-    PendingSource,
-    Tally,
-    is_integer,
-    number,
-    pending_json,
-)
+from fracqa.layout import Layout, json_files
+from fracqa.load.annotation_table import FormatSource, Tally, is_integer, number
 from fracqa.load.files import Unreadable
 from fracqa.load.json_text import load_json
-from fracqa.workers import Workers
+from fracqa.workers import Done, Workers
 
 
-def load_coco(layout: Layout, workers: Workers | None = None) -> PendingSource:
-    """The documented .json of the folder (every .json when it is not there), read in a worker
-    process (see annotation_table.pending_json)."""
-    return pending_json(layout, "coco", workers, _load_files)
-
-
-def _load_files(files: list[tuple[str, str, None]]) -> FormatSource:
-    part = FormatSource("coco")
-    for path, file, _ in files:
-        _load_file(Path(path), file, part)
-    return part
+def load_coco(layout: Layout, workers: Workers | None = None) -> Done:
+    """The documented .json of the folder (every .json when it is not there), read here (one
+    release-wide file is not worth splitting)."""
+    folder, relative = layout.annotation_dirs.get("coco"), layout.relative
+    source = FormatSource("coco", present=folder is not None)
+    for _, path in json_files(folder, "coco", layout.root) if folder else []:
+        _load_file(Path(path), relative(Path(path)), source)
+    return Done(source)
 
 
 def _load_file(path: Path, file: str, source: FormatSource) -> None:

@@ -11,30 +11,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fracqa.layout import Layout
-from fracqa.load.annotation_table import (
-    FormatSource,
-    PendingSource,
-    Tally,
-    number,
-    pending_json,
-)
+from fracqa.layout import Layout, json_files
+from fracqa.load.annotation_table import FormatSource, Tally, number
 from fracqa.load.files import Unreadable
 from fracqa.load.json_text import load_json
-from fracqa.workers import Workers
+from fracqa.workers import Done, Workers
 
 
-def load_vgg(layout: Layout, workers: Workers | None = None) -> PendingSource:
-    """The documented .json of the folder (every .json when it is not there), read in a worker
-    process (see annotation_table.pending_json)."""
-    return pending_json(layout, "vgg", workers, _load_files)
-
-
-def _load_files(files: list[tuple[str, str, None]]) -> FormatSource:
-    part = FormatSource("vgg")
-    for path, file, _ in files:
-        _load_file(Path(path), file, part)
-    return part
+def load_vgg(layout: Layout, workers: Workers | None = None) -> Done:
+    """The documented .json of the folder (every .json when it is not there), read here (one
+    release-wide file is not worth splitting)."""
+    folder, relative = layout.annotation_dirs.get("vgg"), layout.relative
+    source = FormatSource("vgg", present=folder is not None)
+    for _, path in json_files(folder, "vgg", layout.root) if folder else []:
+        _load_file(Path(path), relative(Path(path)), source)
+    return Done(source)
 
 
 def _load_file(path: Path, file: str, source: FormatSource) -> None:
