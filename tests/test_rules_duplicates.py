@@ -11,7 +11,7 @@ from fixtures import defects_augmented as augment
 from fixtures import defects_images as plant
 from fracqa.config import Settings, Tolerances
 from fracqa.runner import run_audit
-from tests.helpers import SAMPLE_EXPECTATIONS, audit_rules, audit_sample, findings_of
+from tests.helpers import SAMPLE_EXPECTATIONS, audit_rules, audit_sample, findings_of, labels
 
 
 def _members(finding) -> dict[str, list[str]]:
@@ -25,9 +25,17 @@ def _train_over_test(root: Path) -> dict[str, list[str]]:
     return {train: ["train"], test: ["test"]}
 
 
+def _same_count(root: Path, image_id: str, candidates: list[str]) -> list[str]:
+    """The candidates whose fracture_count is image_id's (copies that leak without a label
+    conflict)."""
+    counts = labels(root).set_index("image_id")["fracture_count"]
+    return [c for c in candidates if counts[c] == counts[image_id]]
+
+
 def _brightened_train_in_valid(root: Path) -> dict[str, list[str]]:
     valid = plant.split_ids(root, "valid")[1]
-    train = plant.same_size_partner(root, valid, plant.split_ids(root, "train"))
+    train = plant.same_size_partner(root, valid, _same_count(root, valid,
+                                                             plant.split_ids(root, "train")))
     plant.brightened_copy(root, train, valid)
     return {train: ["train"], valid: ["valid"]}
 
@@ -141,26 +149,29 @@ def test_the_near_duplicate_distance_is_a_setting(sample_copy):
     assert distance in (None, 0)
 
 
-# augmentation -> what the link's transform must say
+# augmentation -> what the link's transform must say: the geometry found, and of the pixels
+# only what shows (a regrade in the levels; "re-encoded" when nothing else explains them)
 SAID = {
-    "flipped left-right": "flipped left-right, re-encoded/regraded",
-    "flipped top-bottom": "flipped top-bottom, re-encoded/regraded",
-    "rotated 90° clockwise": "rotated 90° clockwise, re-encoded/regraded",
-    "rotated 180°": "rotated 180°, re-encoded/regraded",
-    "rotated 90° counter-clockwise": "rotated 90° counter-clockwise, re-encoded/regraded",
-    "transposed": "transposed (flipped about its main diagonal), re-encoded/regraded",
-    "cropped": "cropped by 7 % left, 3 % top, 2 % right, 9 % bottom, re-encoded/regraded",
-    "rescaled": "rescaled from 373x454 to 224x272, re-encoded/regraded",
-    "regraded": "re-encoded/regraded",
-    "re-encoded": "re-encoded/regraded",
+    "flipped left-right": "flipped left-right, re-encoded",
+    "flipped top-bottom": "flipped top-bottom, re-encoded",
+    "rotated 90° clockwise": "rotated 90° clockwise, re-encoded",
+    "rotated 180°": "rotated 180°, re-encoded",
+    "rotated 90° counter-clockwise": "rotated 90° counter-clockwise, re-encoded",
+    "transposed": "transposed (flipped about its main diagonal), re-encoded",
+    "cropped": "cropped by 7 % left, 3 % top, 2 % right, 9 % bottom",
+    "rescaled": "rescaled from 373x454 to 224x272",
+    "regraded": "regraded (brighter by 32 grey levels, contrast ×1.18)",
+    "re-encoded": "re-encoded",
     "stored turned with an EXIF orientation": "stored with EXIF orientation 6 where {a} has 1, "
-                                              "re-encoded/regraded",
+                                              "re-encoded",
 }
+COMBINED_SAID = ("cropped by 10 % left, 4 % right, 6 % bottom, rotated 90° counter-clockwise, "
+                 "rescaled from 427x320 to 320x241, regraded (darker by 15 grey levels)")
 
 
 def _link(finding) -> dict:
     [link] = finding.details["links"]
-    assert set(link) == {"a", "b", "kind", "transform", "distance"}
+    assert set(link) == {"a", "b", "kind", "transform", "distance", "correlation"}
     return link
 
 
@@ -199,15 +210,15 @@ def test_a_copy_cropped_rotated_rescaled_and_regraded_is_found_with_its_crop(sam
     [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
     link = _link(finding)
     assert (link["a"], link["b"], link["kind"]) == (train, test, "near-duplicates")
-    assert link["transform"] == ("cropped by 10 % left, 4 % right, 6 % bottom, "
-                                 "rotated 90° counter-clockwise, re-encoded/regraded")
+    assert link["transform"] == COMBINED_SAID
 
 
 def test_the_same_pixels_under_another_exif_orientation_are_the_same_pixels_turned(sample_copy):
     train, test = _exif_tagged_copy(sample_copy)
     [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
     assert _link(finding) == {
-        "a": train, "b": test, "kind": "same pixels", "distance": 0,
+        "a": train, "b": test, "kind": "same pixels at 1/8 scale", "distance": 0,
+        "correlation": None,
         "transform": f"rotated 90° clockwise, stored with EXIF orientation 6 where {train} has 1"}
 
 
@@ -219,8 +230,8 @@ def test_augmented_copies_among_the_replicas_4083_images_are_found_and_nothing_e
     result = run_audit(replica_copy, ["IMG011", "IMG012", "IMG013"])
     found = {f.rule: (_members(f), _link(f)["transform"]) for f in result.findings}
     assert len(result.findings) == 3 and found == {
-        "IMG011": (leak, "cropped by 10 % left, 4 % right, 6 % bottom, rotated 90° "
-                         "counter-clockwise, re-encoded/regraded"),
+        "IMG011": (leak, COMBINED_SAID.replace("427x320 to 320x241", "2704x1984 to 2030x1486")
+                   .replace("15 grey", "16 grey")),  # a 2304x2880 radiograph of the replica
         "IMG012": (conflict, SAID["cropped"]),
         "IMG013": (twins, SAID["flipped top-bottom"]),
     }

@@ -203,6 +203,13 @@ def _normalised(coefficients: np.ndarray) -> np.ndarray:
     return flat / np.maximum(np.linalg.norm(flat, axis=-1, keepdims=True), 1e-12)
 
 
+def crop_distance(original: WorkingView, copy: np.ndarray, crop) -> float:
+    """How far the normalised coefficients of a crop of `original` are from `copy`'s (the
+    squared distance `align` minimises)."""
+    found = original.box_coefficients([crop], copy.shape[-1])[0]
+    return float(((_normalised(found) - _normalised(copy)) ** 2).sum())
+
+
 def align(original: WorkingView, copy: np.ndarray, start) -> tuple[float, ...]:
     """The crop (left, top, right, bottom cut) of `original` whose 8x8 coefficients, normalised
     (so brightness and contrast do not count), are nearest `copy`'s, searched from `start`.
