@@ -291,7 +291,8 @@ def transform_of(link: Link, images: pd.DataFrame) -> str:
         parts.append(f"stored with EXIF orientation {int(orientation_b)} where "
                      f"{images.at[link.a, 'image_id']} has {int(orientation_a)}")
     if link.kind == NEAR:
-        rescaled = _rescale(link, images, cut if sides else None)
+        at_limit = max(cut) >= MAX_CUT - 1e-9  # the crop's size is not known: nor a rescale
+        rescaled = None if at_limit else _rescale(link, images, cut if sides else None)
         if rescaled:
             parts.append(rescaled)
         regraded = _regrade(link.levels)
@@ -299,7 +300,7 @@ def transform_of(link: Link, images: pd.DataFrame) -> str:
             parts.append(regraded)
         elif link.levels is None:
             parts.append("re-encoded or regraded")  # not measured: the pixels differ
-        elif not sides and not rescaled:
+        elif not sides and not at_limit and not rescaled:
             parts.append("re-encoded")
     return ", ".join(parts) or "none"
 

@@ -59,7 +59,8 @@ from fracqa.load.view_store import ViewStore
 
 PROBED_BITS = 6  # the least certain bits of a key, tried both ways: 64 probes per image
 DESCRIPTOR_DISTANCE = 0.42  # between unit vectors of 35 coefficients
-MAX_CUT = 0.13  # the most cut from one side when aligning (crops of up to 10 %, and slack)
+MAX_CUT = 0.2  # the most cut from one side when aligning (crops of up to 10 % are searched;
+# a crop found beyond, up to this, is named with its real cut, and one at it "at least")
 STEPS = (0.01, 0.005, 0.0025, 0.001, 0.0005)  # the pattern search's steps, per side
 CHUNK = 20_000  # candidates compared at once in step 2
 QUERY_BLOCK = 1024  # images looked up at once (the candidates of ten times the release's
