@@ -1,7 +1,13 @@
 """IMG, duplicates: the same radiograph published twice, exactly (same bytes or same pixels) or
 nearly (perceptual hashes within a few bits), as loaders see it (EXIF orientation applied), also
 when the copy was flipped, turned by quarter turns, cropped by up to 10 % per side, rescaled,
-regraded or re-encoded; and whether that leaks across the split or the labels."""
+regraded or re-encoded; and whether that leaks across the split or the labels.
+
+The load layer finds the candidate links (`near_duplicates`, `crop_search`) and measures each
+near-duplicate candidate on the two images read again (`view_match`); the rules judge: a
+near-duplicate joins a group only if the aligned contents correlate (MIN_CORRELATION), a group
+is a spanning tree of its links, and each link says what was found (crop, flip or turn, EXIF
+orientation, rescale, regrade or re-encoding)."""
 
 from __future__ import annotations
 

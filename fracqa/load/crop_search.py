@@ -18,8 +18,9 @@ three steps:
    box of another image was 0.49 away).
 3. **Alignment.** The crop of the original whose normalised 8x8 coefficients are nearest the
    copy's is searched from the candidate's box, on the original's working image (a pattern
-   search down to 0.05 % per side, each side cut by at most MAX_CUT; the working image is read
-   again from the original's file, `ViewStore.working`); the copy is that crop
+   search down to 0.05 % per side, each side cut by at most MAX_CUT, so that a crop found from
+   a box of up to 10 % that goes on beyond it is named with its real cut; the working image is
+   read again from the original's file, `ViewStore.working`); the copy is that crop
    when its 64-bit hash is within the near-duplicate distance of the hash of the crop, the same
    test as for any other near-duplicate.
 
