@@ -213,19 +213,20 @@ def _spanning_links(images: pd.DataFrame, links: dict[tuple[int, int], Link],
     near-duplicate link is checked first: the two images read again and aligned, it is kept
     only if their contents correlate (`view_match`), and it takes the crop that alignment
     finds."""
+    files = images["file"].to_numpy()
     found = _UnionFind()
     degree: dict[int, int] = {}
     for a, b in links:
         found.join(a, b)
         degree[a], degree[b] = degree.get(a, 0) + 1, degree.get(b, 0) + 1
     centre: dict[int, int] = {}
-    for i in sorted(degree, key=lambda i: (-degree[i], images.at[i, "file"])):
+    for i in sorted(degree, key=lambda i: (-degree[i], files[i])):
         centre.setdefault(found.root(i), i)
     hub = set(centre.values())
 
     def order(link: Link) -> tuple:
-        return (RANK[link.kind], not ({link.a, link.b} & hub), link.distance,
-                images.at[link.a, "file"], images.at[link.b, "file"])
+        return (RANK[link.kind], not ({link.a, link.b} & hub), link.distance, files[link.a],
+                files[link.b])
 
     matcher = ViewMatcher(store) if store is not None else None
     joined, tree = _UnionFind(), []
@@ -364,16 +365,17 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
         components.setdefault(found.root(link.a), []).append(link)
     labels = _labels(release)
     splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
+    files = images["file"].to_numpy()
     groups = []
     for component in components.values():
         around: dict[int, list[Link]] = {}
         for link in component:
             around.setdefault(link.a, []).append(link)
             around.setdefault(link.b, []).append(link)
-        first = min(around, key=lambda i: (-len(around[i]), images.at[i, "file"]))
+        first = min(around, key=lambda i: (-len(around[i]), files[i]))
         order, reached, listed = [first], {first}, []
         for i in order:  # breadth first, nearest files first
-            for link in sorted(around[i], key=lambda lk: images.at[lk.a + lk.b - i, "file"]):
+            for link in sorted(around[i], key=lambda lk: files[lk.a + lk.b - i]):
                 other = link.a + link.b - i
                 if other not in reached:
                     reached.add(other)
