@@ -18,8 +18,9 @@ three steps:
    box of another image was 0.49 away).
 3. **Alignment.** The crop of the original whose normalised 8x8 coefficients are nearest the
    copy's is searched from the candidate's box, on the original's working image (a pattern
-   search down to 0.05 % per side, each side cut by at most MAX_CUT; the working image is read
-   again from the original's file, `ViewStore.working`); the copy is that crop
+   search down to 0.05 % per side, each side cut by at most MAX_CUT, so that a crop found from
+   a box of up to 10 % that goes on beyond it is named with its real cut; the working image is
+   read again from the original's file, `ViewStore.working`); the copy is that crop
    when its 64-bit hash is within the near-duplicate distance of the hash of the crop, the same
    test as for any other near-duplicate.
 
@@ -59,7 +60,8 @@ from fracqa.load.view_store import ViewStore
 
 PROBED_BITS = 6  # the least certain bits of a key, tried both ways: 64 probes per image
 DESCRIPTOR_DISTANCE = 0.42  # between unit vectors of 35 coefficients
-MAX_CUT = 0.13  # the most cut from one side when aligning (crops of up to 10 %, and slack)
+MAX_CUT = 0.2  # the most cut from one side when aligning (crops of up to 10 % are searched;
+# a crop found beyond, up to this, is named with its real cut, and one at it "at least")
 STEPS = (0.01, 0.005, 0.0025, 0.001, 0.0005)  # the pattern search's steps, per side
 CHUNK = 20_000  # candidates compared at once in step 2
 QUERY_BLOCK = 1024  # images looked up at once (the candidates of ten times the release's
@@ -201,6 +203,13 @@ def _descriptor_distances(wanted: np.ndarray, stored: np.ndarray, query: np.ndar
 def _normalised(coefficients: np.ndarray) -> np.ndarray:
     flat = coefficients.reshape(*coefficients.shape[:-2], -1)[..., 1:]
     return flat / np.maximum(np.linalg.norm(flat, axis=-1, keepdims=True), 1e-12)
+
+
+def crop_distance(original: WorkingView, copy: np.ndarray, crop) -> float:
+    """How far the normalised coefficients of a crop of `original` are from `copy`'s (the
+    squared distance `align` minimises)."""
+    found = original.box_coefficients([crop], copy.shape[-1])[0]
+    return float(((_normalised(found) - _normalised(copy)) ** 2).sum())
 
 
 def align(original: WorkingView, copy: np.ndarray, start) -> tuple[float, ...]:
