@@ -12,8 +12,8 @@ from PIL import Image, ImageOps
 
 from fixtures.defects_augmented import EXIF_TRANSPOSE, ORIENTATION_TAG, collimation_frame
 from fixtures.imagery import render_image
+from fracqa.load import crop_search, view_match
 from fracqa.load import image_hashes as ih
-from fracqa.load import view_match
 from fracqa.load.crop_search import align, crop_pairs
 from fracqa.load.image_hashes import DIHEDRAL, compose, inverse
 from fracqa.load.image_scan import read_image, read_working_view
@@ -251,3 +251,41 @@ def test_a_plain_link_is_aligned_into_a_crop_of_the_original_whichever_image_com
         assert np.abs(np.array(found.crop) - expected).max() < 0.003
     plain = matcher.match(0, 2, 0)  # distinct pictures: no crop makes one the other
     assert plain.crop is None and plain.correlation < 0.5
+
+
+def _framed(seed: int, border: float = 0.3) -> Image.Image:
+    """A distinct picture in the middle of a wide black frame (a collimated radiograph)."""
+    inner = _picture(seed)
+    frame = Image.new("L", (int(373 * (1 + 2 * border)), int(454 * (1 + 2 * border))), 0)
+    frame.paste(inner, (int(373 * border), int(454 * border)))
+    return frame.resize((373, 454))
+
+
+def test_a_cluster_of_look_alike_images_costs_alignments_per_image_not_per_pair(monkeypatch):
+    """Distinct pictures in one wide frame look alike to the crop keys and descriptors; only
+    the TOP_CANDIDATES nearest originals of each image are aligned, not every pair."""
+    pictures = [_framed(seed) for seed in range(50, 80)]
+    aligned = []
+    real = crop_search.align
+    monkeypatch.setattr(crop_search, "align",
+                        lambda *args: aligned.append(1) or real(*args))  # fmt: skip
+    crop_pairs(_store(pictures), 4)
+    assert 0 < len(aligned) <= crop_search.TOP_CANDIDATES * len(pictures)
+
+
+def test_key_matches_in_batches_are_the_matches_at_once(monkeypatch):
+    pictures = [_framed(seed) for seed in range(80, 100)] + [_picture(s) for s in range(10)]
+    store = _store(pictures)
+    rows = np.arange(len(pictures))
+    table = crop_search._KeyTable.of(store, rows)
+    own = store.coefficients.astype(np.float64)
+
+    def found() -> set:
+        return {tuple(int(v) for v in match) for batch in table.matches(own)
+                for match in zip(*batch, strict=True)}  # fmt: skip
+
+    whole = found()
+    monkeypatch.setattr(crop_search, "MATCHES_AT_ONCE", 7)
+    assert found() == whole and len(whole) > 7
+    monkeypatch.setattr(crop_search, "MAX_KEY_BOXES", 0)
+    assert found() == set()  # every key is shared by more boxes than that: none looked up
