@@ -11,4 +11,6 @@ COLUMNS = (
     "image_id", "hand", "leg", "hip", "shoulder", "mixed", "hardware", "multiscan",
     "fractured", "fracture_count", "frontal", "lateral", "oblique",
 )  # fmt: skip
-IMAGE_ID = re.compile(r"IMG\d{7}\.jpg")
+# ASCII digits only: `\d` also matches the digits of other scripts (`IMG٠٠٠٠٣٠٧.jpg`), which no
+# file name of the release holds.
+IMAGE_ID = re.compile(r"IMG[0-9]{7}\.jpg")

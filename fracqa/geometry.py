@@ -47,9 +47,19 @@ def centre_distance(a: Box, b: Box) -> float:
     return float(np.hypot(*centre_shift(b, a)))
 
 
+def open_ring(ring):
+    """The ring without a last vertex that repeats its first (a closed ring, as some exporters
+    write it, is the same outline as the open one every reader closes itself)."""
+    if len(ring) > 3 and tuple(ring[0]) == tuple(ring[-1]):
+        return ring[:-1]
+    return ring
+
+
 def vertex_distance(a, b) -> float | None:
     """The largest distance (per coordinate) between corresponding vertices of two polygon
-    rings, or None when their numbers of vertices differ."""
+    rings, a closing vertex that repeats the first one dropped, or None when their numbers of
+    vertices differ."""
+    a, b = open_ring(a), open_ring(b)
     if len(a) != len(b):
         return None
     return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))

@@ -58,7 +58,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                       r"(?!(?:runner|root|ubuntu|user|admin|jovyan|Public|Shared)[\\/])[^\\/]+"),
     )
 )  # fmt: skip
-RELEASE_ID = re.compile(r"IMG\d{7}", re.IGNORECASE)  # the release's image ids, any case: no record
+# the release's image ids, any case (ASCII digits): no record number
+RELEASE_ID = re.compile(r"IMG[0-9]{7}", re.IGNORECASE)
 # What every pattern above needs somewhere in the text: a text without any of it (after the
 # release's ids are set aside) holds no identifier, and one search says so.
 _MAYBE = re.compile(r"\d\d|[@^]|\+\d|\b(?:patient|pt|(?:sur|first|last|given|family|patient|full)?"

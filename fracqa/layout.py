@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fracqa.errors import Unusable
-from fracqa.load.files import inside, links_out
+from fracqa.load.files import files_in, inside, links_out, stray_twin
 
 ANNOTATION_FORMATS = ("coco", "vgg", "yolo", "voc")
 SPLITS = ("train", "valid", "test")
@@ -38,6 +38,8 @@ _SPLIT_FOLDER = ("fracture split", "fracture_split")
 
 FORMAT_FOLDER_NAME = {"coco": "COCO JSON", "vgg": "VGG JSON", "yolo": "YOLO", "voc": "PASCAL VOC"}
 FORMAT_SUFFIX = {"coco": ".json", "vgg": ".json", "yolo": ".txt", "voc": ".xml"}
+# The file the release documents in each JSON format's folder: the one every reader opens.
+DOCUMENTED_JSON = {"coco": "COCO_fracture_masks.json", "vgg": "VGG_fracture_masks.json"}
 # The spellings real releases use, accepted silently; any other spelling found is noted.
 _RELEASE_SPELLINGS = {"dataset.csv", "images", "Fractured", "Non_fractured", "Annotations",
                       "Annotation", "COCO JSON", "VGG JSON", "YOLO", "PASCAL VOC", "Utilities",
@@ -179,28 +181,19 @@ def _survey(layout: Layout) -> None:
             continue
         suffix, entries = FORMAT_SUFFIX[fmt], _scan(folder)
         where = layout.relative(folder)
-        read = [name for name, is_dir in entries if not is_dir and name.endswith(suffix)]
-        if suffix == ".json" and len(read) > 1:
-            notes.append(LayoutNote(
-                "ambiguous", f"{where}/{read[1]}",
-                f"{where}/ holds {len(read)} JSON files ({_names(read)}): a reader loads one "
-                f"of them, fracqa reads them all, so an image in two of them is annotated "
-                "twice"))  # fmt: skip
-        misspelt = sorted({name[-len(suffix):] for name, is_dir in entries if not is_dir
-                           and name.lower().endswith(suffix) and not name.endswith(suffix)})
+        files = {name for name, is_dir in entries if not is_dir}
+        if suffix == ".json":
+            _second_json(layout, fmt, where, sorted(n for n in files if n.lower().endswith(suffix)))
+        misspelt = sorted({name[-len(suffix):] for name in files
+                           if name.lower().endswith(suffix) and not name.endswith(suffix)})
         for spelt in misspelt:
-            files = [n for n, is_dir in entries if not is_dir and n.endswith(spelt)]
-            image = f"{files[0][:-len(suffix)]}.jpg" if len(files) == 1 and fmt in (
-                "yolo", "voc") else None  # fmt: skip
-            notes.append(LayoutNote(
-                "non-canonical", f"{where}/{files[0]}",
-                f"{where}/ holds {_count(files, 'file')} named {spelt!r}, not {suffix!r} "
-                f"({_names(files)}): fracqa reads {'it' if len(files) == 1 else 'them'}, but a "
-                f"reader that opens the name ending in {suffix!r} does not find "
-                f"{'it' if len(files) == 1 else 'them'} on a case-sensitive file system (a YOLO "
-                "trainer finds no label for the image and trains it as a negative), while on "
-                "Windows or macOS it does: the release reads differently on different "
-                "machines", image))
+            spelt_files = sorted(n for n in files if n.endswith(spelt))
+            twins = [n for n in spelt_files if stray_twin(n, suffix, files)]
+            alone = [n for n in spelt_files if n not in twins]
+            if alone:
+                _misspelt_suffix(layout, fmt, where, alone, spelt, suffix)
+            if twins:
+                _misspelt_twins(layout, fmt, where, twins, spelt, suffix)
         classes = [n for n, is_dir in entries if n.lower() == "classes.txt" and n != "classes.txt"]
         if fmt == "yolo" and classes:
             notes.append(LayoutNote(
@@ -215,6 +208,87 @@ def _survey(layout: Layout) -> None:
                 "unexpected", f"{where}/{others[0]}",
                 f"{where}/ holds {_count(others, 'entry', 'entries')} that no {fmt.upper()} "
                 f"reader reads ({_names(others)}): not audited"))  # fmt: skip
+
+
+def json_files(folder: Path, fmt: str, root: Path) -> list[tuple[str, str]]:
+    """(name, path) of the JSON files of a COCO or VGG folder that readers open: the
+    documented one alone when it is there (the others are strays, see `_second_json`), else
+    every one."""
+    found = files_in(folder, ".json", root)
+    documented = documented_json([name for name, _ in found], fmt)
+    return [item for item in found if documented is None or item[0] == documented]
+
+
+def documented_json(names: list[str], fmt: str) -> str | None:
+    """The file of `names` (the .json files of a COCO or VGG folder) that the release
+    documents for `fmt` (COCO_fracture_masks.json, VGG_fracture_masks.json; in another case if
+    it is not there as written), or None."""
+    documented = DOCUMENTED_JSON.get(fmt)
+    if documented in names:
+        return documented
+    return next((name for name in names if documented and name.lower() == documented.lower()),
+                None)  # fmt: skip
+
+
+def _second_json(layout: Layout, fmt: str, where: str, names: list[str]) -> None:
+    """Note the JSON files beside the documented one (each a stray no reader opens, which
+    fracqa does not read), or, without it, a folder of several JSON files (fracqa reads them
+    all)."""
+    if len(names) < 2:
+        return
+    documented = documented_json(names, fmt)
+    if documented is None:
+        layout.notes.append(LayoutNote(
+            "ambiguous", f"{where}/{names[1]}",
+            f"{where}/ holds {len(names)} JSON files ({_names(names)}) and none is "
+            f"{DOCUMENTED_JSON[fmt]}: a reader loads one of them, fracqa reads them all, so an "
+            "image in two of them is annotated twice"))  # fmt: skip
+        return
+    for name in names:
+        if name != documented:
+            layout.notes.append(LayoutNote(
+                "ambiguous", f"{where}/{name}",
+                f"{where}/{name} is a second {fmt.upper()} file beside {documented}, which "
+                f"readers open: fracqa audits {documented} alone; a reader that loads the "
+                "folder's .json files (or picks this one) reads other annotations"))  # fmt: skip
+
+
+_NOT_FOUND = {"yolo": "a YOLO trainer finds no label for the image and trains it as a negative",
+              "voc": "a VOC reader finds no annotation for the image",
+              "coco": "a COCO reader finds no annotation file",
+              "vgg": "a VIA reader finds no annotation file"}  # fmt: skip
+
+
+def _misspelt_suffix(layout: Layout, fmt: str, where: str, files: list[str], spelt: str,
+                     suffix: str) -> None:  # fmt: skip
+    image = f"{files[0][:-len(suffix)]}.jpg" if len(files) == 1 and fmt in (
+        "yolo", "voc") else None  # fmt: skip
+    them = "it" if len(files) == 1 else "them"
+    layout.notes.append(LayoutNote(
+        "non-canonical", f"{where}/{files[0]}",
+        f"{where}/ holds {_count(files, 'file')} named {spelt!r}, not {suffix!r} "
+        f"({_names(files)}): fracqa reads {them}, but a reader that opens the name ending in "
+        f"{suffix!r} does not find {them} on a case-sensitive file system ({_NOT_FOUND[fmt]}), "
+        "while on Windows or macOS it does: the release reads differently on different "
+        "machines", image))  # fmt: skip
+
+
+def _misspelt_twins(layout: Layout, fmt: str, where: str, files: list[str], spelt: str,
+                    suffix: str) -> None:  # fmt: skip
+    """Files whose suffix differs in case beside a file of the same name spelt with the
+    format's suffix: stray copies fracqa does not read."""
+    image = f"{files[0][:-len(suffix)]}.jpg" if len(files) == 1 and fmt in (
+        "yolo", "voc") else None  # fmt: skip
+    one = len(files) == 1
+    twins = ", ".join(f"{name[:-len(suffix)]}{suffix}" for name in files[:3])
+    layout.notes.append(LayoutNote(
+        "non-canonical", f"{where}/{files[0]}",
+        f"{where}/ holds {_count(files, 'file')} named {spelt!r} beside {twins}"
+        f"{', ...' if len(files) > 3 else ''} of the same name ({_names(files)}): a reader on a "
+        f"case-sensitive file system opens the {suffix!r} file and never sees "
+        f"{'this copy' if one else 'these copies'}, which fracqa does not read either; on "
+        "Windows or macOS the two names are one file, and unpacking the release keeps only "
+        "one of them, whichever the archive lists last", image))  # fmt: skip
 
 
 def _unexpected(layout: Layout, folder: Path, spellings: set[str]) -> None:

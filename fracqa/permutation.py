@@ -29,6 +29,7 @@ attribute's table on every shuffle in a few matrix products.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,32 +106,48 @@ class Extra:
 
 def shuffles(groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED) -> np.ndarray:
     """`count` random regroupings of the items into groups of the same sizes as `groups`
-    (codes 0..G-1): count x items, int8. Each shuffle draws the members of every group but the
-    largest as one random ordered sample without replacement (cheaper than permuting all
-    items when the largest group is most of them)."""
-    rng = np.random.default_rng(seed)
-    groups = np.asarray(groups, dtype=np.int64)
-    n_items = len(groups)
-    sizes = np.bincount(groups, minlength=int(groups.max(initial=0)) + 1)
-    largest = int(np.argmax(sizes))
-    others = [g for g in range(len(sizes)) if g != largest and sizes[g]]
-    drawn = int(sum(sizes[g] for g in others))
-    out = np.full((count, n_items), largest, dtype=np.int8)
-    if drawn == 0 or count == 0:
-        return out
-    if n_items <= 2000:  # few items: a partial Fisher-Yates shuffle of all rows at once
-        picks = _drawn_together(rng, n_items, drawn, count)
-        rows, at = np.arange(count)[:, None], 0
-        for g in others:
-            out[rows, picks[:, at:at + sizes[g]]] = g
-            at += sizes[g]
-        return out
-    for row in range(count):  # many: one call per row draws faster than stepping a matrix
-        picks, at = rng.choice(n_items, drawn, replace=False), 0
-        for g in others:
-            out[row, picks[at:at + sizes[g]]] = g
-            at += sizes[g]
-    return out
+    (codes 0..G-1): count x items, int8 (see Shuffles)."""
+    return next(Shuffles(groups, count, seed).blocks(max(count, 1)))
+
+
+class Shuffles:
+    """`count` random regroupings of the items into groups of the same sizes as `groups`,
+    made a block of rows at a time, so that they need not be held all at once (1,000 label
+    shuffles of ten times the release's images weigh 41 MB). Each shuffle draws the members of
+    every group but the largest as one random ordered sample without replacement (cheaper than
+    permuting all items when the largest group is most of them); the rows are the same
+    whatever the blocks."""
+
+    def __init__(self, groups: np.ndarray, count: int = PERMUTATIONS, seed: int = SEED):
+        self.groups = np.asarray(groups, dtype=np.int64)
+        self.count, self.seed = count, seed
+        self.shape = (count, len(self.groups))
+
+    def blocks(self, size: int) -> Iterator[np.ndarray]:
+        """The shuffles, `size` rows (int8) at a time."""
+        rng = np.random.default_rng(self.seed)
+        n_items = len(self.groups)
+        sizes = np.bincount(self.groups, minlength=int(self.groups.max(initial=0)) + 1)
+        largest = int(np.argmax(sizes))
+        others = [g for g in range(len(sizes)) if g != largest and sizes[g]]
+        drawn = int(sum(sizes[g] for g in others))
+        if n_items <= 2000 and drawn and self.count:  # a Fisher-Yates of all rows at once
+            out = np.full((self.count, n_items), largest, dtype=np.int8)
+            picks = _drawn_together(rng, n_items, drawn, self.count)
+            rows, at = np.arange(self.count)[:, None], 0
+            for g in others:
+                out[rows, picks[:, at:at + sizes[g]]] = g
+                at += sizes[g]
+            yield from (out[start:start + size] for start in range(0, self.count, size))
+            return
+        for start in range(0, max(self.count, 1), size):
+            out = np.full((min(size, self.count - start), n_items), largest, dtype=np.int8)
+            for row in out if drawn else ():  # one call per row: faster than a large matrix
+                picks, at = rng.choice(n_items, drawn, replace=False), 0
+                for g in others:
+                    row[picks[at:at + sizes[g]]] = g
+                    at += sizes[g]
+            yield out
 
 
 def _drawn_together(rng: np.random.Generator, n_items: int, drawn: int,
@@ -165,7 +182,7 @@ def shuffles_within(groups: np.ndarray, strata: np.ndarray, count: int = PERMUTA
 
 
 def compare_groups(attributes: list[Attribute], groups: np.ndarray, names: tuple[str, ...],
-                    shuffled: np.ndarray, extras: list[Extra] = (),
+                    shuffled: np.ndarray | Shuffles, extras: list[Extra] = (),
                     detailed: bool = False) -> list[Result]:  # fmt: skip
     """Test each non-constant attribute against `groups` (codes 0..len(names)-1 per item),
     with `shuffled` (shuffles x items) as what random groupings give, and adjust every p-value
@@ -260,10 +277,14 @@ def _sums(groupings: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarr
         return np.zeros((groupings.shape[0], n_groups, 0))
     matrix = columns.astype(np.float32)  # counts and rank sums stay exact well past 4,083 items
     total = columns.sum(axis=0)
-    rest = int(np.bincount(groupings[0].astype(np.int64), minlength=n_groups).argmax())
+    blocks = (groupings.blocks(SUMMED_AT_ONCE) if isinstance(groupings, Shuffles) else
+              (groupings[at:at + SUMMED_AT_ONCE]
+               for at in range(0, groupings.shape[0], SUMMED_AT_ONCE)))  # fmt: skip
     out = np.empty((groupings.shape[0], n_groups, matrix.shape[1]))
-    for start in range(0, groupings.shape[0], SUMMED_AT_ONCE):
-        block = groupings[start:start + SUMMED_AT_ONCE]
+    rest, start = None, 0
+    for block in blocks:
+        if rest is None:  # the largest group, which every grouping keeps at its size
+            rest = int(np.bincount(block[0].astype(np.int64), minlength=n_groups).argmax())
         for g in range(n_groups):
             if g == rest:
                 continue
@@ -272,6 +293,7 @@ def _sums(groupings: np.ndarray, columns: np.ndarray, n_groups: int) -> np.ndarr
             else:
                 indicator = (block == g).astype(np.float32)
             out[start:start + len(block), g, :] = indicator @ matrix
+        start += len(block)
     others = [g for g in range(n_groups) if g != rest]
     out[:, rest, :] = total - out[:, others, :].sum(axis=1)
     return out

@@ -28,7 +28,7 @@ def image_table(meta: pd.DataFrame, images: pd.DataFrame,
     table = labels.merge(scanned, on="image_id", how="inner", suffixes=("", "_file"))
     if splits is not None:
         table = with_splits(table, splits)
-    table["number"] = pd.to_numeric(table["image_id"].str.extract(r"(\d+)", expand=False),
+    table["number"] = pd.to_numeric(table["image_id"].str.extract(r"([0-9]+)", expand=False),
                                     errors="coerce")  # fmt: skip
     return table.sort_values("image_id").reset_index(drop=True)
 

@@ -212,6 +212,14 @@ def load_release(layout: Layout, settings: Settings | None = None,
     depth = (inputs.IMAGE_SCAN if inputs.IMAGE_SCAN in needs
              else inputs.IMAGE_HEADERS if inputs.IMAGE_HEADERS in needs else None)  # fmt: skip
     with Workers(settings.workers) as workers:
+        figures = None
+        if inputs.FIGURES in needs and expectations is not None:
+            # Great Expectations alone weighs 200 MB and takes seconds to import: it runs in
+            # a process of its own, started first, so that it has ended before this process
+            # holds the release's tables (ten times the release: 40,830 images).
+            frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
+            figures = workers.submit_alone(measure, expectations, frames,
+                                           what="the Great Expectations process")  # fmt: skip
         # YOLO and VOC (a file per image) first, so that their few chunks are read in the pool
         # before the images, while COCO and VGG are read here.
         loading = {fmt: load_format(layout, fmt, workers)
@@ -224,14 +232,6 @@ def load_release(layout: Layout, settings: Settings | None = None,
                         for fmt in (inputs.COCO, inputs.VGG) if fmt in needs})
         if meanwhile is not None:
             meanwhile()
-        figures = None
-        if inputs.FIGURES in needs and expectations is not None:
-            # Great Expectations alone weighs 200 MB and takes seconds to import: it runs in
-            # a process of its own, started once this one has imported what the rules use
-            # (which that process then shares instead of importing it again).
-            frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
-            figures = workers.submit_alone(measure, expectations, frames,
-                                           what="the Great Expectations process")  # fmt: skip
         release.annotations = Annotations.of([loading[fmt].result() for fmt in LOADERS
                                               if fmt in loading])  # fmt: skip
         if early is not None:

@@ -17,6 +17,7 @@ from fracqa.errors import where_it_failed
 from fracqa.layout import locate
 from fracqa.load.expectations import load_expectations
 from fracqa.load.identity import release_identity
+from fracqa.memory import return_large_blocks
 from fracqa.model import AuditRecord, Fault, Finding, Hit, Rule, Severity
 from fracqa.options import Options
 from fracqa.release import Release, RuleView, load_release
@@ -76,6 +77,7 @@ def audit_release(
     load: frozenset[str] = frozenset(),
 ) -> tuple[AuditRecord, Release]:
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
+    return_large_blocks()
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     settings = settings or Settings()

@@ -20,7 +20,8 @@ def planted_release(sample_root: Path, dest: Path) -> tuple[Path, AuditRecord]:
     several = image_with(root, fractured=1, fracture_count=2)
     annotations.move_yolo_box(root, several)
     annotations.move_vgg_polygon(root, image_with(root, fractured=1, fracture_count=1))
-    train, test = images.split_ids(root, "train")[1], images.split_ids(root, "test")[0]
+    # a leak whose copies carry the same labels (other labels would be IMG012 as well)
+    train, test = images.split_ids(root, "train")[2], images.split_ids(root, "test")[0]
     images.copy_image_bytes(root, train, test)
     images.identical_non_fractured_pair(root)
     shutil.copyfile(defects.find_image(root, image_with(root, fractured=0)),

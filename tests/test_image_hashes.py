@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from fixtures.defects_augmented import EXIF_TRANSPOSE, ORIENTATION_TAG
+from fixtures.defects_augmented import EXIF_TRANSPOSE, ORIENTATION_TAG, collimation_frame
 from fixtures.imagery import render_image
+from fracqa.load import crop_search, view_match
 from fracqa.load import image_hashes as ih
 from fracqa.load.crop_search import align, crop_pairs
 from fracqa.load.image_hashes import DIHEDRAL, compose, inverse
@@ -214,3 +215,77 @@ def test_a_working_view_read_again_is_the_one_the_scan_hashed(tmp_path):
     whole = again.box_coefficients([(0.0, 0.0, 0.0, 0.0)])[0]
     assert np.allclose(whole, found["view_hashes"].coefficients, atol=1e-3)
     assert read_working_view(str(tmp_path / "gone.jpg")) is None
+
+
+def test_a_copy_correlates_with_its_aligned_original_and_a_framed_look_alike_does_not():
+    """The check of a near-duplicate link: the copy's cells against the original's crop, turned;
+    two distinct pictures inside one wide collimation frame share most of their cells (the
+    frame) but none of their detail."""
+    original = _picture(50)
+    copy = original.crop((20, 10, 353, 430)).transpose(T.ROTATE_90).resize((300, 250))
+    copy = Image.fromarray(np.clip(np.asarray(copy, dtype=np.float64) * 1.3 - 60, 0, 255)
+                           .astype(np.uint8))  # fmt: skip
+    crop = (20 / 373, 10 / 454, 20 / 373, 24 / 454)
+    correlation, cells, mean_a, mean_b, contrast = view_match.compare(
+        _working(original), _working(copy), 6, crop)
+    assert correlation > 0.98 and cells == view_match.CELLS**2
+    assert mean_b < mean_a - 15 and contrast > 1.2
+    first, second = (collimation_frame(_picture(seed), 0.3) for seed in (51, 52))
+    whole = (0.0, 0.0, 0.0, 0.0)
+    alike = view_match.compare(_working(first), _working(second), 0, whole)
+    assert alike[0] < 0.8 and alike[1] < view_match.CELLS**2 / 4  # only the middle compared
+    assert view_match.compare(_working(first), _working(first.transpose(T.ROTATE_180)), 3,
+                              whole)[0] > 0.98  # fmt: skip
+
+
+def test_a_plain_link_is_aligned_into_a_crop_of_the_original_whichever_image_comes_first():
+    pictures = [_picture(seed) for seed in range(60, 63)]
+    cut = (8, 5, 4, 9)  # pixels from the left, top, right, bottom: 1-2 %
+    copy = pictures[1].crop((cut[0], cut[1], 373 - cut[2], 454 - cut[3])).resize((373, 454))
+    store = _store([*pictures, copy.transpose(T.FLIP_LEFT_RIGHT)])
+    matcher = view_match.ViewMatcher(store)
+    for a, b, turn in ((1, 3, 1), (3, 1, 1)):  # the link as the hashes give it, either way
+        found = matcher.match(a, b, turn)
+        assert (found.a, found.b, found.turn) == (1, 3, 1) and found.correlation > 0.98
+        expected = (8 / 373, 5 / 454, 4 / 373, 9 / 454)
+        assert np.abs(np.array(found.crop) - expected).max() < 0.003
+    plain = matcher.match(0, 2, 0)  # distinct pictures: no crop makes one the other
+    assert plain.crop is None and plain.correlation < 0.5
+
+
+def _framed(seed: int, border: float = 0.3) -> Image.Image:
+    """A distinct picture in the middle of a wide black frame (a collimated radiograph)."""
+    inner = _picture(seed)
+    frame = Image.new("L", (int(373 * (1 + 2 * border)), int(454 * (1 + 2 * border))), 0)
+    frame.paste(inner, (int(373 * border), int(454 * border)))
+    return frame.resize((373, 454))
+
+
+def test_a_cluster_of_look_alike_images_costs_alignments_per_image_not_per_pair(monkeypatch):
+    """Distinct pictures in one wide frame look alike to the crop keys and descriptors; only
+    the TOP_CANDIDATES nearest originals of each image are aligned, not every pair."""
+    pictures = [_framed(seed) for seed in range(50, 80)]
+    aligned = []
+    real = crop_search.align
+    monkeypatch.setattr(crop_search, "align",
+                        lambda *args: aligned.append(1) or real(*args))  # fmt: skip
+    crop_pairs(_store(pictures), 4)
+    assert 0 < len(aligned) <= crop_search.TOP_CANDIDATES * len(pictures)
+
+
+def test_key_matches_in_batches_are_the_matches_at_once(monkeypatch):
+    pictures = [_framed(seed) for seed in range(80, 100)] + [_picture(s) for s in range(10)]
+    store = _store(pictures)
+    rows = np.arange(len(pictures))
+    table = crop_search._KeyTable.of(store, rows)
+    own = store.coefficients.astype(np.float64)
+
+    def found() -> set:
+        return {tuple(int(v) for v in match) for batch in table.matches(own)
+                for match in zip(*batch, strict=True)}  # fmt: skip
+
+    whole = found()
+    monkeypatch.setattr(crop_search, "MATCHES_AT_ONCE", 7)
+    assert found() == whole and len(whole) > 7
+    monkeypatch.setattr(crop_search, "MAX_KEY_BOXES", 0)
+    assert found() == set()  # every key is shared by more boxes than that: none looked up

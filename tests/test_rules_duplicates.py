@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fixtures import defects_augmented as augment
 from fixtures import defects_images as plant
+from fixtures.defects import find_image
+from fracqa.checks import duplicates
 from fracqa.config import Settings, Tolerances
+from fracqa.load.crop_search import MAX_CUT
 from fracqa.runner import run_audit
-from tests.helpers import SAMPLE_EXPECTATIONS, audit_rules, audit_sample, findings_of
+from tests.helpers import SAMPLE_EXPECTATIONS, audit_rules, audit_sample, findings_of, labels
 
 
 def _members(finding) -> dict[str, list[str]]:
@@ -25,9 +29,17 @@ def _train_over_test(root: Path) -> dict[str, list[str]]:
     return {train: ["train"], test: ["test"]}
 
 
+def _same_count(root: Path, image_id: str, candidates: list[str]) -> list[str]:
+    """The candidates whose fracture_count is image_id's (copies that leak without a label
+    conflict)."""
+    counts = labels(root).set_index("image_id")["fracture_count"]
+    return [c for c in candidates if counts[c] == counts[image_id]]
+
+
 def _brightened_train_in_valid(root: Path) -> dict[str, list[str]]:
     valid = plant.split_ids(root, "valid")[1]
-    train = plant.same_size_partner(root, valid, plant.split_ids(root, "train"))
+    train = plant.same_size_partner(root, valid, _same_count(root, valid,
+                                                             plant.split_ids(root, "train")))
     plant.brightened_copy(root, train, valid)
     return {train: ["train"], valid: ["valid"]}
 
@@ -141,26 +153,29 @@ def test_the_near_duplicate_distance_is_a_setting(sample_copy):
     assert distance in (None, 0)
 
 
-# augmentation -> what the link's transform must say
+# augmentation -> what the link's transform must say: the geometry found, and of the pixels
+# only what shows (a regrade in the levels; "re-encoded" when nothing else explains them)
 SAID = {
-    "flipped left-right": "flipped left-right, re-encoded/regraded",
-    "flipped top-bottom": "flipped top-bottom, re-encoded/regraded",
-    "rotated 90° clockwise": "rotated 90° clockwise, re-encoded/regraded",
-    "rotated 180°": "rotated 180°, re-encoded/regraded",
-    "rotated 90° counter-clockwise": "rotated 90° counter-clockwise, re-encoded/regraded",
-    "transposed": "transposed (flipped about its main diagonal), re-encoded/regraded",
-    "cropped": "cropped by 7 % left, 3 % top, 2 % right, 9 % bottom, re-encoded/regraded",
-    "rescaled": "rescaled from 373x454 to 224x272, re-encoded/regraded",
-    "regraded": "re-encoded/regraded",
-    "re-encoded": "re-encoded/regraded",
+    "flipped left-right": "flipped left-right, re-encoded",
+    "flipped top-bottom": "flipped top-bottom, re-encoded",
+    "rotated 90° clockwise": "rotated 90° clockwise, re-encoded",
+    "rotated 180°": "rotated 180°, re-encoded",
+    "rotated 90° counter-clockwise": "rotated 90° counter-clockwise, re-encoded",
+    "transposed": "transposed (flipped about its main diagonal), re-encoded",
+    "cropped": "cropped by 7 % left, 3 % top, 2 % right, 9 % bottom",
+    "rescaled": "rescaled from 373x454 to 224x272",
+    "regraded": "regraded (brighter by 32 grey levels, contrast ×1.18)",
+    "re-encoded": "re-encoded",
     "stored turned with an EXIF orientation": "stored with EXIF orientation 6 where {a} has 1, "
-                                              "re-encoded/regraded",
+                                              "re-encoded",
 }
+COMBINED_SAID = ("cropped by 10 % left, 4 % right, 6 % bottom, rotated 90° counter-clockwise, "
+                 "rescaled from 427x320 to 320x241, regraded (darker by 15 grey levels)")
 
 
 def _link(finding) -> dict:
     [link] = finding.details["links"]
-    assert set(link) == {"a", "b", "kind", "transform", "distance"}
+    assert set(link) == {"a", "b", "kind", "transform", "distance", "correlation"}
     return link
 
 
@@ -199,15 +214,15 @@ def test_a_copy_cropped_rotated_rescaled_and_regraded_is_found_with_its_crop(sam
     [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
     link = _link(finding)
     assert (link["a"], link["b"], link["kind"]) == (train, test, "near-duplicates")
-    assert link["transform"] == ("cropped by 10 % left, 4 % right, 6 % bottom, "
-                                 "rotated 90° counter-clockwise, re-encoded/regraded")
+    assert link["transform"] == COMBINED_SAID
 
 
 def test_the_same_pixels_under_another_exif_orientation_are_the_same_pixels_turned(sample_copy):
     train, test = _exif_tagged_copy(sample_copy)
     [finding] = findings_of(audit_rules(sample_copy, ["IMG011"]), "IMG011")
     assert _link(finding) == {
-        "a": train, "b": test, "kind": "same pixels", "distance": 0,
+        "a": train, "b": test, "kind": "same pixels at 1/8 scale", "distance": 0,
+        "correlation": None,
         "transform": f"rotated 90° clockwise, stored with EXIF orientation 6 where {train} has 1"}
 
 
@@ -219,8 +234,122 @@ def test_augmented_copies_among_the_replicas_4083_images_are_found_and_nothing_e
     result = run_audit(replica_copy, ["IMG011", "IMG012", "IMG013"])
     found = {f.rule: (_members(f), _link(f)["transform"]) for f in result.findings}
     assert len(result.findings) == 3 and found == {
-        "IMG011": (leak, "cropped by 10 % left, 4 % right, 6 % bottom, rotated 90° "
-                         "counter-clockwise, re-encoded/regraded"),
+        "IMG011": (leak, COMBINED_SAID.replace("427x320 to 320x241", "2704x1984 to 2030x1486")
+                   .replace("15 grey", "16 grey")),  # a 2304x2880 radiograph of the replica
         "IMG012": (conflict, SAID["cropped"]),
         "IMG013": (twins, SAID["flipped top-bottom"]),
     }
+
+
+def _framed_fractured_images(root: Path, border: float = 0.3) -> list[str]:
+    """Every image of the splits redrawn inside one collimation frame (a near-black border of
+    `border` of each side, a white label block): distinct radiographs that hash alike."""
+    ids = [i for split in ("train", "valid", "test") for i in plant.split_ids(root, split)]
+    return [augment.framed(root, image_id, border) for image_id in ids]
+
+
+def test_distinct_images_in_one_wide_collimation_frame_are_not_duplicates(sample_copy,
+                                                                          monkeypatch):
+    _framed_fractured_images(sample_copy)
+    result = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"])
+    assert result.findings == []
+    # The hashes alone link them: without the check of their aligned contents they leak.
+    monkeypatch.setattr(duplicates, "MIN_CORRELATION", -1.0)
+    unchecked = audit_rules(sample_copy, ["IMG011"])
+    assert findings_of(unchecked, "IMG011")
+
+
+def test_a_copy_of_a_framed_image_is_still_found(sample_copy):
+    train, test = plant.split_ids(sample_copy, "train")[10], plant.split_ids(sample_copy, "test")[0]
+    _framed_fractured_images(sample_copy)
+    augment.augmented_copy(sample_copy, train, test, augment.Augmentation(
+        turn=augment.T.FLIP_LEFT_RIGHT, gamma=0.7))
+    result = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"])
+    [finding] = result.findings
+    assert finding.rule == "IMG011" and _members(finding) == {train: ["train"], test: ["test"]}
+    link = _link(finding)
+    assert link["transform"].startswith("flipped left-right, regraded (brighter by ")
+    assert link["correlation"] >= duplicates.MIN_CORRELATION
+
+
+def test_a_leak_whose_copies_carry_other_labels_is_leakage_and_a_conflict(sample_copy):
+    train = "IMG0000467.jpg"  # fracture_count 2, in train
+    valid = plant.split_ids(sample_copy, "valid")[0]  # fracture_count 1
+    counts = labels(sample_copy).set_index("image_id")["fracture_count"]
+    assert (counts[train], counts[valid]) == (2, 1) and train in plant.split_ids(sample_copy,
+                                                                                "train")
+    augment.augmented_copy(sample_copy, train, valid, augment.ONE_AT_A_TIME["flipped left-right"])
+    result = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"])
+    leak, conflict = findings_of(result, "IMG011"), findings_of(result, "IMG012")
+    assert len(result.findings) == 2 and len(leak) == len(conflict) == 1
+    assert _members(leak[0]) == _members(conflict[0]) == {train: ["train"], valid: ["valid"]}
+    values = f"fracture_count: 1 in {valid}, 2 in {train}"
+    assert f"their fracture labels differ too ({values}): IMG012 reports" in leak[0].message
+    assert f"{train} (train, fractured=1, fracture_count=2)" in leak[0].message
+    assert conflict[0].message.startswith(f"labels differ ({values}): ")
+    assert conflict[0].message.endswith("; the copies are also in train, valid (IMG011)")
+    assert leak[0].details["differing_labels"][-1] == "fracture_count"
+
+
+def _first_by_file(root: Path, ids: list[str]) -> list[str]:
+    return sorted(ids, key=lambda image_id: str(find_image(root, image_id)))
+
+
+@pytest.mark.parametrize(("crop", "scale", "said"), [
+    ((0.01, 0.01, 0.01, 0.01), None, "cropped by 1 % left, 1 % top, 1 % right, 1 % bottom"),
+    ((0.0, 0.03, 0.0, 0.0), None, "cropped by 3 % top"),
+    ((0.05, 0.05, 0.05, 0.05), 1 / 0.9, "cropped by 5 % left, 5 % top, 5 % right, 5 % bottom, "
+                                        "rescaled from 335x408 to 372x453"),
+], ids=["1 % every side", "3 % top", "5 % every side, resized back"])  # fmt: skip
+def test_a_small_crop_is_named_as_a_crop_of_the_original(crop, scale, said, sample_copy):
+    """A crop of a few percent hashes like its original; the link still names the crop, from
+    the original, even when the copy is the image listed first, and a rescale after it."""
+    negatives = plant._non_fractured_ids(sample_copy)
+    copy, original = _first_by_file(sample_copy, [negatives[2], negatives[7]])
+    augment.augmented_copy(sample_copy, original, copy,
+                           augment.Augmentation(crop=crop, scale=scale, quality=95))
+    [finding] = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"]).findings
+    link = _link(finding)
+    assert (link["a"], link["b"], link["transform"]) == (original, copy, said)
+
+
+def test_identical_copies_are_said_to_be_identical_and_joined_once_each(sample_copy):
+    negatives = plant._non_fractured_ids(sample_copy)
+    original, *copies = negatives[10:13]
+    for copy in copies:
+        plant.copy_image_bytes(sample_copy, original, copy)
+    [finding] = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"]).findings
+    assert finding.message.startswith("3 images are identical copies (same bytes): ")
+    assert [link["kind"] for link in finding.details["links"]] == ["same bytes"] * 2
+    assert "hash distance" not in finding.message
+
+
+def test_many_copies_are_each_listed_once_with_the_link_that_joins_them(sample_copy):
+    """One radiograph copied many times is one group whose links are a spanning tree (each
+    copy against the original here), not every pair; the message lists the first few."""
+    negatives = plant._non_fractured_ids(sample_copy)
+    original, copies = negatives[0], negatives[1:16]
+    turns = list(augment.T)
+    for n, copy in enumerate(copies):
+        augment.augmented_copy(sample_copy, original, copy, augment.Augmentation(
+            turn=turns[n % len(turns)], offset=n - 7, quality=70 + n))
+    [finding] = audit_rules(sample_copy, ["IMG011", "IMG012", "IMG013"]).findings
+    members = [m["image_id"] for m in finding.details["members"]]
+    links = finding.details["links"]
+    assert sorted(members) == sorted([original, *copies]) and len(links) == len(copies)
+    assert members[0] == original and all(link["a"] == original for link in links)
+    assert [link["b"] for link in links] == members[1:]
+    more = len(members) - duplicates.SHOWN_MEMBERS
+    assert (f"; and {more} more images, each with the link that joins it, in the details"
+            in finding.message)
+
+
+def test_a_cut_at_the_alignments_limit_is_said_to_be_at_least_that():
+    images = pd.DataFrame({"image_id": ["A.jpg", "B.jpg"], "file": ["a", "b"],
+                           "width": [373, 313], "height": [454, 454],
+                           "view_orientation": [1, 1]})  # fmt: skip
+    link = duplicates.Link(0, 1, duplicates.NEAR, 2, 0, (MAX_CUT, 0.0, 0.03, 0.0), 0.99,
+                           (100.0, 100.5, 1.0))  # fmt: skip
+    limit = f"{100 * MAX_CUT:.0f}"
+    assert duplicates.transform_of(link, images) == (
+        f"cropped by at least {limit} % left, 3 % right")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fixtures import defects
+from fixtures import defects_structure as plant
 from tests.helpers import audit_rules, codes, findings_of, image_with, planted_finding
 
 
@@ -33,7 +34,17 @@ PLANTED = {
                        "IMG005", "error"),
     "empty file": (lambda r: _empty(r, image_with(r, fractured=0)), "IMG008", "error"),
     "stray file": (_stray, "IMG006", "warning"),
+    "image named .JPG": (lambda r: _renamed(r, image_with(r, fractured=1), ".JPG"), "IMG001",
+                         "error"),
+    "image named .jpeg": (lambda r: _renamed(r, image_with(r, fractured=0), ".jpeg"), "IMG001",
+                          "error"),
+    "image named with a trailing space": (
+        lambda r: _renamed(r, image_with(r, fractured=1), ".jpg "), "IMG001", "error"),
 }  # fmt: skip
+
+
+def _renamed(root, image_id, suffix):
+    return plant.rename_image(root, image_id, image_id.removesuffix(".jpg") + suffix)
 
 
 def _empty(root, image_id):
@@ -47,6 +58,26 @@ def _empty(root, image_id):
 def test_planted_image_defect_is_reported_naming_the_image(case, sample_copy):
     image_id, _, found = planted_finding(sample_copy, PLANTED[case])
     assert image_id in found.message or image_id in (found.file or "")
+
+
+@pytest.mark.parametrize(("suffix", "where"), [(".JPG", " on Linux ("), (".jpeg", ","),
+                                               (".jpg ", ",")])  # fmt: skip
+def test_an_image_spelt_otherwise_is_one_finding_naming_its_file(suffix, where, sample_copy):
+    image_id = image_with(sample_copy, fractured=1)
+    _renamed(sample_copy, image_id, suffix)
+    name = image_id.removesuffix(".jpg") + suffix
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("IMG001", image_id)
+    assert finding.file == f"images/Fractured/{name}" and repr(name) in finding.message
+    assert f"finds no file{where}" in finding.message
+
+
+def test_a_misspelt_copy_beside_the_image_is_a_stray_file(sample_copy):
+    """The image is there under its own name: the other spelling is no image of the release."""
+    image_id = image_with(sample_copy, fractured=0)
+    path = defects.find_image(sample_copy, image_id)
+    defects.replace_file(path.with_name(image_id + " "), path.read_bytes())
+    assert codes(audit_rules(sample_copy)) == {"IMG006", "IMG013"}
 
 
 def test_an_image_in_both_folders_is_not_also_in_the_wrong_folder(sample_copy):

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from fracqa.geometry import box
+from fracqa.geometry import box, open_ring
 from fracqa.inputs import COCO, CSV, IMAGE_HEADERS, VOC
 from fracqa.load.annotation_table import FORMAT_LABEL
 from fracqa.release import Release, real_sizes
@@ -63,7 +63,8 @@ def shape_key(row) -> tuple:
     instances of one image and format with equal keys are the same shape written twice."""
     if row.format == "yolo":
         return ("yolo", row.extra.get("yolo_class"), *row.extra.get("normalised", ()))
-    rings = tuple(tuple(point) for ring in row.rings for point in ring) if row.rings else ()
+    rings = (tuple(tuple(point) for ring in row.rings for point in open_ring(ring))
+             if row.rings else ())  # fmt: skip
     return (row.x0, row.y0, row.x1, row.y1, rings)
 
 
@@ -194,6 +195,8 @@ def size_disagreements(release: Release) -> list[tuple]:
             continue
         oriented = turned[image_id].oriented if image_id in turned else size
         for row in rows:
+            if row.extra.get("size_reported"):
+                continue  # a size that is no integer: ANN002 reports it
             if _size(row) not in (size, oriented):
                 found.append((row, _size(row), size))
     return found

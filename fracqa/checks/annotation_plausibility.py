@@ -448,12 +448,12 @@ def _mask_facts(release: Release) -> dict[tuple[str, int], MaskFacts]:
     return release.derived("coco-masks", lambda: _rasterise(release), uses=(COCO,))
 
 
-def _coco_sizes(release: Release) -> dict[int, tuple[int, int]]:
+def _coco_sizes(release: Release) -> dict[int | str, tuple[int, int]]:
     entries = release.annotations.entries
     found: dict[int, tuple[int, int]] = {}
     for entry in entries[entries["format"] == "coco"].itertuples(index=False):
         coco_id = entry.extra.get("coco_id")
-        if coco_id is not None and coco_id not in found:
+        if coco_id is not None and coco_id not in found and not entry.extra.get("size_reported"):
             found[coco_id] = (int(entry.width), int(entry.height))
     return found
 

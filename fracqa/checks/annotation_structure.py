@@ -40,11 +40,23 @@ def annotation_unreadable(release: Release) -> Iterator[Hit]:
       "an annotation entry lacks a field or holds a non-number",
       needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def annotation_malformed(release: Release) -> Iterator[Hit]:
-    """One entry of an otherwise readable file cannot be read: a YOLO line without five fields
-    or with a non-numeric value, a COCO annotation without id, bbox or polygon, a VOC object
-    without a numeric bndbox, a VGG region without points.
+    """One entry of an otherwise readable file cannot be read: a COCO annotation without id,
+    bbox or polygon, a VOC object without a numeric bndbox, a VGG region without points. In
+    COCO, annotations without `iscrowd` or `area`, and images entries whose width or height is
+    not an integer ("373"), are one finding per file naming every entry (fracqa reads the
+    entry, and the number a string holds). For a
+    YOLO file, one finding names every line that is no box (a comment, a polygon, a line
+    without five fields or with a value that is no number) and says what ultralytics and
+    darknet make of the whole file; a comment is no instance.
 
-    Why: loaders skip or crash on the entry, so the fracture it marks is lost silently.
+    Why: loaders skip or crash on the entry, so the fracture it marks is lost silently;
+    pycocotools' COCOeval.evaluate() reads `iscrowd` and `area` of every annotation and fails
+    with a KeyError on the first without them, and annToRLE and frPyObjects fail on a size
+    that is not an integer; a YOLO
+    file with one such line is lost whole: ultralytics cannot make a table of its lines and
+    leaves the image out of training as corrupt (or, for a polygon line, reads every line as a
+    polygon, turning the boxes into two-point outlines), and darknet stops reading or reads
+    shifted values from that line on.
     Fix: correct the entry; it still counts as an instance of its image in the count rules.
     """
     yield from release.problems("ANN002")
@@ -83,7 +95,8 @@ def _coco_classes(release: Release) -> Iterator[Hit]:
     for row in instances(release, "coco").itertuples(index=False):
         category = row.extra.get("category_id")
         known = by_file.get(row.file, {})
-        if not is_integer(category) or category not in known:
+        # pycocotools keys categories by their ids as written: "1" is not 1
+        if not (is_integer(category) or isinstance(category, str)) or category not in known:
             yield Hit(f"COCO {row.location} has category_id {category!r}, which is not a "
                       "category of the file", row.image_id, row.file, row.location,
                       {"category_id": category})  # fmt: skip
@@ -116,11 +129,19 @@ def coco_dangling_annotation(release: Release) -> Iterator[Hit]:
     is lost from training and evaluation.
     Fix: point the annotation at the right image id, or add the missing images entry.
     """
+    entries = release.annotations.entries
+    listed: dict[str, dict[str, object]] = {}  # file -> str(id) -> the id as written
+    for entry in entries[entries["format"] == "coco"].itertuples(index=False):
+        listed.setdefault(entry.file, {})[str(entry.extra.get("coco_id"))] = entry.extra.get(
+            "coco_id")
     for row in instances(release, "coco").itertuples(index=False):
         if row.image_id is None or pd.isna(row.image_id):
             coco_id = row.extra.get("coco_image_id")
-            yield Hit(f"COCO {row.location} points to image id {coco_id}, which is not in the "
-                      "images list", None, row.file, row.location,
+            other = listed.get(row.file, {}).get(str(coco_id))
+            typed = (f" (it lists {other!r}: pycocotools matches ids as written, and "
+                     f"{coco_id!r} is not {other!r})" if other is not None else "")  # fmt: skip
+            yield Hit(f"COCO {row.location} points to image id {coco_id!r}, which is not in the "
+                      f"images list{typed}", None, row.file, row.location,
                       {"coco_image_id": coco_id})  # fmt: skip
 
 
@@ -137,7 +158,7 @@ def coco_duplicate_id(release: Release) -> Iterator[Hit]:
     coco_images = entries[entries["format"] == "coco"]
     keyed = coco_images.assign(coco_id=[e.get("coco_id") for e in coco_images["extra"]])
     keyed = keyed[keyed.duplicated(["file", "coco_id"], keep=False)]
-    for (file, coco_id), group in keyed.groupby(["file", "coco_id"]):
+    for (file, coco_id), group in keyed.groupby(["file", "coco_id"], sort=False):
         images = list(group["image_id"])
         for image_id in images[1:]:
             yield Hit(f"COCO image id {coco_id} of {image_id} is already the id of {images[0]}",
@@ -145,7 +166,7 @@ def coco_duplicate_id(release: Release) -> Iterator[Hit]:
     annotations = instances(release, "coco")
     keyed = annotations.assign(ann_id=[e.get("ann_id") for e in annotations["extra"]])
     keyed = keyed[keyed.duplicated(["file", "ann_id"], keep=False)]
-    for (file, ann_id), group in keyed.groupby(["file", "ann_id"]):
+    for (file, ann_id), group in keyed.groupby(["file", "ann_id"], sort=False):
         images = [str(i) for i in group["image_id"]]
         for image_id in images[1:]:
             yield Hit(f"COCO annotation id {ann_id} of {image_id} is already the id of an "

@@ -21,7 +21,10 @@ def _schema_hits(release: Release, code: str) -> Iterator[Hit]:
         return
     hits = release.derived("csv-schema", lambda: schema_hits(table.rows, table.file),
                            uses=(CSV,))
-    yield from hits.get(code, [])
+    for hit in hits.get(code, []):
+        line = hit.details.get("line")
+        if line is None or hit.details.get("column") not in table.unread.get(line, ()):
+            yield hit  # a cell fracqa could not read is CSV012's
 
 
 @rule("CSV001", "csv-unreadable", "csv", "error", "dataset.csv cannot be read as a table",
@@ -40,11 +43,15 @@ def csv_unreadable(release: Release) -> Iterator[Hit]:
 @rule("CSV002", "csv-columns", "csv", "error", "a column is missing, unknown or repeated",
       needs=(CSV,))
 def csv_columns(release: Release) -> Iterator[Hit]:
-    """The header lacks a documented column, has one the release does not document, or repeats one.
+    """The header lacks a documented column, has one the release does not document (or one
+    without a name: a trailing comma on the header), or repeats one. A name that differs from a
+    documented one only in case (`Image_ID`) is one finding for the header, and fracqa reads the
+    column as the documented one.
 
     Why: loaders select columns by name; a missing one breaks them, a misspelt one (`Hand`,
-    `fracture count`) silently reads as missing labels, and an extra one is usually a stray
-    edit or an export artefact.
+    `fracture count`) silently reads as missing labels (pandas.read_csv keeps `Image_ID`, so
+    df['image_id'] fails with a KeyError), and an extra one is usually a stray edit or an
+    export artefact.
     Fix: rename or remove the column so the header is exactly the documented thirteen.
     """
     yield from release.problems("CSV002")
@@ -54,12 +61,15 @@ def csv_columns(release: Release) -> Iterator[Hit]:
 @rule("CSV004", "image-id-format", "csv", "error", "image_id is not IMG + seven digits + .jpg",
       needs=(CSV,))
 def image_id_format(release: Release) -> Iterator[Hit]:
-    """An image_id is not `IMG` followed by seven digits and `.jpg` (e.g. `IMG0000019.jpg`).
+    """An image_id is not `IMG` followed by seven ASCII digits and `.jpg` (e.g.
+    `IMG0000019.jpg`). An id written with another script's digits (`IMG٠٠٠٠٣٠٧.jpg`) is read
+    with ASCII digits, so that the rest of the audit joins it to its image.
 
     Why: the id is the file name of the image and the key joining labels, annotations and
     splits; a malformed one matches no image and is lost from every join.
     Fix: correct the id to the image's file name.
     """
+    yield from release.problems("CSV004")
     yield from _schema_hits(release, "CSV004")
 
 
@@ -150,10 +160,31 @@ def no_view(release: Release) -> Iterator[Hit]:
 @rule("CSV012", "csv-ragged-row", "csv", "error",
       "a row has more or fewer fields than the header", needs=(CSV,))  # fmt: skip
 def csv_ragged_row(release: Release) -> Iterator[Hit]:
-    """A row of dataset.csv has a different number of fields from the header.
+    """A row of dataset.csv has a different number of fields from the header. One finding per
+    cause, naming every line: rows short of the same fields, rows with extra fields, or every
+    row with the same extra fields. fracqa reads a short row with the missing cells empty, a
+    longer one without its extra fields when they are empty (a trailing comma) and otherwise as
+    its image_id alone; the cells it could not read are left out of the other checks.
 
-    Why: the row cannot be read safely (which value belongs to which column?), so the image
-    loses all its labels; fracqa leaves the row out of every other check.
+    Why: pandas.read_csv fills the missing fields of a short row with NaN (the column turns
+    into floats) and fails on the whole file at a longer row ('Expected 13 fields in line 5,
+    saw 14'); when the first row, or every row, has extra fields it silently takes the first
+    column (image_id) as the index and shifts every column, so df['image_id'] holds the hand
+    flags and every label is read from the wrong column.
     Fix: repair the row (a missing or extra comma is the usual cause).
     """
     yield from release.problems("CSV012")
+
+
+@rule("CSV017", "csv-repeated-header", "csv", "error",
+      "the header row is repeated among the rows", needs=(CSV,))  # fmt: skip
+def csv_repeated_header(release: Release) -> Iterator[Hit]:
+    """A row of dataset.csv repeats the header (`image_id,hand,leg,...`), as two exports joined
+    into one file leave it; fracqa skips it. One finding naming every such line.
+
+    Why: pandas.read_csv reads it as a row of data: every column then holds text ('fractured'
+    among the 0s and 1s), so df['fractured'] == 1 matches no row and every count of the
+    release is 0, while the row itself is an image called 'image_id'.
+    Fix: delete the repeated header line.
+    """
+    yield from release.problems("CSV017")

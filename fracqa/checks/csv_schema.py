@@ -37,7 +37,7 @@ def _when_readable(values: pd.DataFrame | None, condition) -> pd.Series | bool:
 
 
 class DatasetCsvSchema(pa.DataFrameModel):
-    image_id: Series[str] = pa.Field(str_matches=r"^IMG\d{7}\.jpg$", unique=True)
+    image_id: Series[str] = pa.Field(str_matches=r"^IMG[0-9]{7}\.jpg$", unique=True)
     hand: Series[str] = pa.Field(isin=BINARY)
     leg: Series[str] = pa.Field(isin=BINARY)
     hip: Series[str] = pa.Field(isin=BINARY)
@@ -138,6 +138,10 @@ def _code(check: str, column: str) -> str:
 def _column_hit(check: str, column: str, file: str) -> Hit:
     if check == "column_in_dataframe":
         message = f"column {column!r} is missing from the header"
+    elif column.startswith("(unnamed column "):
+        position = int(column.removeprefix("(unnamed column ").rstrip(")"))
+        message = (f"column {position} of the header has no name (a comma at the end of the "
+                   f"header?): pandas.read_csv reads it as a column 'Unnamed: {position - 1}'")
     else:
         message = f"column {column!r} is not a dataset.csv column"
     return Hit(message, file=file, location="line 1", details={"column": column})

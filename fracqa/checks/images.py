@@ -35,6 +35,36 @@ def _folders_of(release: Release) -> dict[str, list[str]]:
     return release.derived("folders-of-image", compute, uses=(IMAGE_FILES,))
 
 
+def _spelt_otherwise(release: Release) -> dict[str, tuple[str, str]]:
+    """labelled image_id -> (file, folder) of the file in a class folder that is the image under
+    a name spelt otherwise, where no file has the id's own name: white space around it
+    ('IMG0000019.jpg '), or the suffix `.JPG`, `.jpeg`, `.JPEG`."""
+    def compute():
+        labelled = set(_labelled_rows(release)["image_id"])
+        folders = _folders_of(release)
+        images = release.images
+        found = {}
+        others = images[images["folder"].isin(list(_FOLDER_NAME))
+                        & ~images.index.isin(_class_images(release).index)]  # fmt: skip
+        for name, file, folder in others[["image_id", "file", "folder"]].itertuples(index=False):
+            meant = _meant(name)
+            if meant != name and meant in labelled and meant not in folders:
+                found.setdefault(meant, (file, folder))
+        return found
+
+    return release.derived("images-spelt-otherwise", compute, uses=(CSV, IMAGE_FILES))
+
+
+def _meant(name: str) -> str:
+    """The image id a file name spells otherwise: spaces stripped, a `.jpg` or `.jpeg` suffix
+    in any case made `.jpg`."""
+    stripped = name.strip()
+    stem, dot, suffix = stripped.rpartition(".")
+    if dot and suffix.lower() in ("jpg", "jpeg"):
+        return f"{stem}.jpg"
+    return stripped
+
+
 def _labelled_rows(release: Release) -> pd.DataFrame:
     meta = release.meta
     return meta[meta["image_id"].notna() & (meta["image_id"] != "")]
@@ -48,17 +78,32 @@ def _csv_file(release: Release) -> str | None:
       needs=(CSV, IMAGE_FILES))
 def image_missing(release: Release) -> Iterator[Hit]:
     """A row of dataset.csv names an image that is in neither images/Fractured nor
-    images/Non_fractured.
+    images/Non_fractured. When a class folder holds the image under a name spelt otherwise
+    (`IMG0000019.JPG`, `IMG0000019.jpeg`, `'IMG0000019.jpg '` with a space), the one finding
+    names that file.
 
     Why: the label describes a radiograph nobody can see; loaders either crash on it or skip it
-    silently, and the published image count is wrong.
-    Fix: restore the image file into the folder of its label, or remove the row.
+    silently, and the published image count is wrong. A name spelt otherwise is not the id on
+    Linux: os.path.join(folder, image_id) finds no file.
+    Fix: restore the image file into the folder of its label (or rename it to its id), or
+    remove the row.
     """
-    folders = _folders_of(release)
+    folders, spelt = _folders_of(release), _spelt_otherwise(release)
     layout = release.layout
     present = {"fractured": layout.fractured_dir, "non_fractured": layout.non_fractured_dir}
     for row in _labelled_rows(release).itertuples(index=False):
         if row.image_id in folders:
+            continue
+        if row.image_id in spelt:
+            file, folder = spelt[row.image_id]
+            name = file.rsplit("/", 1)[-1]
+            where = (" on Linux (on Windows and macOS it does)"
+                     if name.lower() == row.image_id.lower() else "")  # fmt: skip
+            yield Hit(f"{row.image_id} is labelled in dataset.csv, but {_FOLDER_NAME[folder]} "
+                      f"holds it as {name!r}: os.path.join(folder, image_id) finds no "
+                      f"file{where}, and every join of the labels, annotations and split by "
+                      "file name misses it", row.image_id, file, None,
+                      {"written": name, "csv_line": int(row.line)})  # fmt: skip
             continue
         expected = _FOLDER_OF_LABEL.get(row.fractured) if pd.notna(row.fractured) else None
         if expected and present[expected] is None:
@@ -171,16 +216,20 @@ def not_a_jpeg(release: Release) -> Iterator[Hit]:
 
 
 @rule("IMG006", "stray-file", "images", "warning",
-      "a file under images/ is not a .jpg in a class folder", needs=(IMAGE_FILES,))  # fmt: skip
+      "a file under images/ is not a .jpg in a class folder",
+      needs=(IMAGE_FILES, CSV))  # fmt: skip
 def stray_file(release: Release) -> Iterator[Hit]:
     """A file under images/ that is not a .jpg inside images/Fractured or images/Non_fractured:
-    a thumbnail cache, a .png, an image in a third folder or at the top of images/.
+    a thumbnail cache, a .png, an image in a third folder or at the top of images/. (A labelled
+    image under a name spelt otherwise, `IMG0000019.JPG`, is IMG001's.)
 
     Why: loaders that glob the folders pick some of these up and others not; either way the
     release holds something it does not document.
     Fix: delete the file, or convert and move it to where its label says, with a CSV row.
     """
     images = release.images
-    stray = ~images.index.isin(_class_images(release).index)
+    spelt = {file for file, _ in _spelt_otherwise(release).values()}
+    stray = ~images.index.isin(_class_images(release).index) & ~images["file"].isin(spelt)
     for image in images[stray].itertuples(index=False):
-        yield Hit(f"{image.file} is not a .jpg image in a class folder", image.image_id, image.file)
+        yield Hit(f"{image.file!r} is not a .jpg image in a class folder", image.image_id,
+                  image.file)

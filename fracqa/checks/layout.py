@@ -89,9 +89,14 @@ def missing_split_file(release: Release) -> Iterator[Hit]:
 @rule("LAY006", "ambiguous-part", "layout", "warning",
       "a part of the release is present under two names")  # fmt: skip
 def ambiguous_part(release: Release) -> Iterator[Hit]:
-    """Two folders or files spell the same part (e.g. both Annotations/ and Annotation/).
+    """Two folders or files spell the same part (e.g. both Annotations/ and Annotation/), or a
+    COCO or VGG folder holds another JSON file beside the documented one
+    (`COCO_fracture_masks (1).json` beside `COCO_fracture_masks.json`): fracqa audits the
+    documented file alone and reports each other one, or, when none is the documented file,
+    reads them all.
 
-    Why: tools pick one of them at random; the other is either stale or holds data nobody sees.
+    Why: tools pick one of them at random; the other is either stale or holds data nobody sees,
+    and a reader that loads every .json of the folder reads each image's annotations twice.
     Fix: merge the two and keep one, spelled as the release documents it.
     """
     for note in release.layout.notes:

@@ -16,14 +16,17 @@ def non_canonical_name(release: Release) -> Iterator[Hit]:
     """A part of the release was found under a spelling other than the release's own, because
     fracqa matches names ignoring case and accepts aliases (`images/fractured`, `COCO`,
     `pascal_voc`, `Fracture_Split`, `Train.csv`, `Dataset.csv`), or an annotation file's suffix
-    differs in case from its format's (`IMG0000019.TXT`, `.XML`, `.Json`), which fracqa does not
-    read. (`Annotation` and `utilities`, which real releases use, are accepted silently.)
+    differs in case from its format's (`IMG0000019.TXT`, `.XML`, `.Json`), which fracqa reads;
+    one beside a file of the same name with the format's suffix (`IMG0000019.TXT` beside
+    `IMG0000019.txt`) is a stray copy, which fracqa does not read, as a reader on Linux does not.
+    (`Annotation` and `utilities`, which real releases use, are accepted silently.)
 
     Why: every script written for the release opens the documented names
     (`images/Fractured/...`, `Annotations/YOLO/<image>.txt`); on a case-sensitive file system
     (Linux, most training machines) it does not find the part or the label file, and on Windows
     or macOS it does, so the same release trains differently on different machines; a label
-    file that is not found is an image trained as if it had no fracture.
+    file that is not found is an image trained as if it had no fracture. Two files whose names
+    differ only in case are one file on Windows and macOS: unpacking keeps one of them.
     Fix: rename the folder or file to the release's spelling.
     """
     for note in release.layout.notes:

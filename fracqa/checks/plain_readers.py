@@ -25,15 +25,17 @@ _FLOAT_NOTATION = re.compile(r"[.eE]")
 
 
 @rule("CSV013", "csv-padded-name", "csv", "error",
-      "a header name or an image_id has spaces around it", needs=(CSV,))  # fmt: skip
+      "a header name or an image_id has spaces or invisible characters around it",
+      needs=(CSV,))  # fmt: skip
 def csv_padded_name(release: Release) -> Iterator[Hit]:
     """A header name or an image_id of dataset.csv is written with spaces (or other white space)
-    before or after it, which fracqa strips.
+    before or after it, or with an invisible character (a zero-width space U+200B, a word
+    joiner, a byte-order mark) in it, which fracqa strips.
 
-    Why: pandas.read_csv keeps the spaces: a column ` hand` is not `hand` (df['hand'] fails),
-    and `IMG0000019.jpg ` is not the file IMG0000019.jpg, so the row's labels join no image and
-    the image is left without labels.
-    Fix: remove the spaces from the header name or the id.
+    Why: pandas.read_csv keeps them: a column ` hand` is not `hand` (df['hand'] fails), and
+    `IMG0000019.jpg ` is not the file IMG0000019.jpg, so the row's labels join no image and
+    the image is left without labels; an invisible character does the same where no one sees it.
+    Fix: remove the spaces or characters from the header name or the id.
     """
     yield from release.problems("CSV013")
 
@@ -109,12 +111,16 @@ def csv_empty_row(release: Release) -> Iterator[Hit]:
       "a split file writes an id or its header with spaces around it",
       needs=(SPLITS,))  # fmt: skip
 def split_padded_id(release: Release) -> Iterator[Hit]:
-    """A line of a split file has spaces (or other white space) around the image id or around
-    the header `image_id`, which fracqa strips.
+    """A line of a split file has spaces (or other white space: a tab, a no-break space, a
+    form feed, U+2028) around the image id or around the header `image_id`, which fracqa
+    strips; or a line holds only white space other than spaces and tabs, which fracqa skips.
+    (Lines end at CR and LF only: a form feed or U+2028 after an id, where str.splitlines()
+    would end the line, is white space around the id.)
 
     Why: pandas.read_csv keeps them: `IMG0000019.jpg ` matches no image, so the image silently
-    drops out of its split, and a header ` image_id` makes df['image_id'] fail.
-    Fix: remove the spaces.
+    drops out of its split, a header ` image_id` makes df['image_id'] fail, and a line of a
+    no-break space is an id that matches no image.
+    Fix: remove the white space (or the line).
     """
     yield from release.problems("SPL007")
 
@@ -142,6 +148,22 @@ def split_extra_field(release: Release) -> Iterator[Hit]:
     Fix: write one id per line (remove the extra field or the trailing comma).
     """
     yield from release.problems("SPL009")
+
+
+@rule("SPL010", "split-extra-column", "splits", "warning",
+      "a split file has columns beside image_id", needs=(SPLITS,))  # fmt: skip
+def split_extra_column(release: Release) -> Iterator[Hit]:
+    """The header of a split file names more than the one column `image_id` (`image_id,split`,
+    or a trailing comma), the rows usually holding a value for each. fracqa reads the image_id
+    column. One finding per file.
+
+    Why: pandas.read_csv reads df['image_id'] as the release writes it, but the split files
+    are also read as lists of ids, a line each (open(file).read().splitlines(), a shell loop):
+    such a reader gets 'IMG0000019.jpg,train', which matches no image, and the whole split is
+    lost to it.
+    Fix: write the header `image_id` and one id per line, nothing else.
+    """
+    yield from release.problems("SPL010")
 
 
 @rule("ANN020", "annotation-file-not-plain", "annotations", "error",
@@ -186,17 +208,22 @@ def ambiguous_shape(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN022", "number-as-text", "annotations", "error",
-      "a coordinate or size is written in a form a plain reader cannot use",
-      needs=(COCO, VGG, VOC))  # fmt: skip
+      "a coordinate, size or class is written in a form a plain reader cannot use",
+      needs=(COCO, VGG, YOLO, VOC))  # fmt: skip
 def number_as_text(release: Release) -> Iterator[Hit]:
     """A COCO bbox, segmentation or area, or a VGG point or rect, is written as a JSON string
-    ("215.7"), or a VOC size or bndbox corner is not a whole number (`12.0`, `12.5`); fracqa
-    reads the number. One finding per COCO or VGG cause (naming every entry), one per VOC file.
+    ("215.7"); a VOC size or bndbox corner is not a whole number (`12.0`, `12.5`); or a YOLO
+    class is written as a float (`0.0`). fracqa reads the number. One finding per COCO or VGG
+    cause (naming every entry), one per VOC or YOLO file.
 
     Why: torchvision's CocoDetection and detectron2 make tensors from the values and fail on
     text (or join "215.7" + "29.0" as text), COCOeval fails comparing a text area; the VOC
-    devkit and mmdetection read corners and sizes with int() and fail on `12.0`.
-    Fix: write numbers as JSON numbers, and VOC pixels as whole numbers.
+    devkit and mmdetection read corners and sizes with int() and fail on `12.0`; darknet reads
+    a YOLO file with fscanf("%d %f %f %f %f"), which takes the `0` of `0.0` as the class and
+    `.0` as cx, so every value after it is shifted and every box of the file is wrong
+    (ultralytics reads the float).
+    Fix: write numbers as JSON numbers, VOC pixels as whole numbers and YOLO classes as
+    integers.
     """
     yield from release.problems("ANN022")
 

@@ -3,6 +3,7 @@ instance vanish, for pycocotools, a VOC reader, a YOLO trainer or a file system.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -180,6 +181,130 @@ _READ_TWICE = {
 }  # fmt: skip
 _UNIT = {"coco": ("annotation id", "annotation ids"), "vgg": ("region", "regions"),
          "yolo": ("line", "lines"), "voc": ("object", "objects")}  # fmt: skip
+@rule("ANN034", "coco-ignore-flag", "annotations", "warning",
+      "a COCO annotation carries an `ignore` flag", needs=(COCO,))  # fmt: skip
+def coco_ignore_flag(release: Release) -> Iterator[Hit]:
+    """A COCO annotation has an `ignore` key whose value is not 0 (`"ignore": 1`, as some
+    exporters write for regions to leave out). COCO defines no such key: pycocotools' COCOeval
+    overwrites it from iscrowd. One finding per file, naming every annotation.
+
+    Why: detectron2's load_coco_json refuses it (`assert anno.get("ignore", 0) == 0`: '"ignore"
+    in COCO json file is not supported') and stops loading the release, and mmdetection's COCO
+    dataset drops every annotation with a true `ignore` from training, so the fracture is lost
+    there while COCOeval still counts it.
+    Fix: remove the key (or set it to 0); mark a region to ignore with iscrowd, if at all.
+    """
+    flagged: dict[str, list] = {}
+    for row in instances(release, "coco").itertuples(index=False):
+        if "ignore" in row.extra and row.extra["ignore"] != 0:
+            flagged.setdefault(row.file, []).append(row)
+    for file, rows in sorted(flagged.items()):
+        values = sorted({json.dumps(row.extra["ignore"]) for row in rows})
+        where = (rows[0].location if len(rows) == 1 else
+                 f"{len(rows)} annotations, the first {rows[0].location}")  # fmt: skip
+        images = sorted({row.image_id for row in rows if isinstance(row.image_id, str)})
+        yield Hit(f"COCO annotations carry \"ignore\": {', '.join(values)} ({where}): "
+                  "detectron2's load_coco_json refuses the file ('\"ignore\" in COCO json file "
+                  "is not supported'), mmdetection drops the annotation from training, and "
+                  "COCOeval disregards the key", images[0] if len(images) == 1 else None, file,
+                  rows[0].location, {"locations": [row.location for row in rows][:50],
+                                     "images": images[:50], "count": len(rows)})  # fmt: skip
+
+
+@rule("ANN035", "coco-id-as-string", "annotations", "warning",
+      "COCO ids are written as strings (\"1\")", needs=(COCO,))  # fmt: skip
+def coco_id_as_string(release: Release) -> Iterator[Hit]:
+    """A COCO images entry's id, an annotation's id or image_id, or a category's id is written
+    as a JSON string (`"1"`) where COCO has an integer. fracqa, like pycocotools, indexes ids as
+    written, so string ids written alike still match each other (and `"5"` does not match 5:
+    ANN004). One finding per file, naming the keys and every entry.
+
+    Why: pycocotools reads the file, but readers with typed fields (Go, Rust, Java, a JSON
+    schema of COCO) refuse it, and a result file that writes image ids as integers, as
+    detectors do, matches none of them (COCOeval.loadRes: 'Results do not correspond to
+    current coco set').
+    Fix: write the ids as integers.
+    """
+    yield from release.problems("ANN035")
+
+
+# A VIA entry key: the file name, then (VIA) the file's size in bytes, -1 when unknown.
+_VIA_KEY = re.compile(r"(.*?\.(?:jpe?g|png|bmp|tiff?|gif|webp))(-?[0-9]*)", re.IGNORECASE)
+
+
+def _vgg_entries(release: Release):
+    entries = release.annotations.entries
+    return entries[entries["format"] == "vgg"]
+
+
+@rule("ANN036", "vgg-key-names-other-image", "annotations", "warning",
+      "a VGG entry's key names another image than its filename", needs=(VGG,))  # fmt: skip
+def vgg_key_names_other_image(release: Release) -> Iterator[Hit]:
+    """A VGG (VIA) entry is keyed by the name of another image than the one its `filename`
+    names (`"IMG0000307.jpg7356": {"filename": "IMG0000467.jpg", ...}`). A key that is the
+    filename, or the filename followed by a size (VIA's own key), is the entry's own.
+
+    Why: VIA keys an entry by file name and size: its import recomputes the key from
+    `filename` and `size` and discards an entry whose key differs, so these regions are lost to
+    VIA; a reader that takes the image from the key puts them on one radiograph, a reader of
+    `filename` (Mask R-CNN's VIA loader, via2coco, fracqa) on another.
+    Fix: key every entry by its own filename and size (re-export the project from VIA).
+    """
+    found: dict[str, list] = {}
+    for row in _vgg_entries(release).itertuples(index=False):
+        key = row.extra.get("key")
+        named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
+        base = _SEPARATOR.split(row.image_id)[-1]  # a folder in filename is ANN025's
+        if named is not None and named.group(1) not in (row.image_id, base):
+            found.setdefault(row.file, []).append((row, key, named.group(1)))
+    for file, rows in sorted(found.items()):
+        row, key, other = rows[0]
+        more = (f" (and {len(rows) - 1} more entr{'y' if len(rows) == 2 else 'ies'} keyed by "
+                "another image)" if len(rows) > 1 else "")  # fmt: skip
+        yield Hit(f"VGG entry {key!r} holds the filename {row.image_id!r}{more}: VIA's import, "
+                  "which recomputes the key from filename and size, discards the entry, a "
+                  f"reader that takes the image from the key puts its regions on {other}, a "
+                  f"reader of filename on {row.image_id}",
+                  row.image_id if len(rows) == 1 else None, file, row.location,
+                  {"entries": [{"key": k, "filename": r.image_id, "key_names": o}
+                               for r, k, o in rows][:50], "count": len(rows)})  # fmt: skip
+
+
+@rule("ANN037", "vgg-size-mismatch", "annotations", "info",
+      "a VGG entry's size is not the size its key gives", needs=(VGG,))  # fmt: skip
+def vgg_size_mismatch(release: Release) -> Iterator[Hit]:
+    """A VGG (VIA) entry is keyed, as VIA keys entries, by its filename followed by the file's
+    size in bytes, but its `size` says another number (`"IMG0000307.jpg7356": {"size": 1,
+    ...}`). One finding per VGG file, naming every entry. (An image with two entries is
+    ANN027's. A key and size that agree with each other but not with the image file, as after
+    re-saving the image, are not reported: VIA opens a project's images by file name, and the
+    image rules report what re-saving changed.)
+
+    Why: VIA's import recomputes each entry's key from `filename` and `size` and discards an
+    entry whose key differs as malformed, so in VIA the image shows without its regions.
+    Fix: write the image's size in bytes into `size` and the key (re-export the project from
+    VIA).
+    """
+    entries = _vgg_entries(release)
+    twice = entries.duplicated(["file", "image_id"], keep=False)
+    found: dict[str, list] = {}
+    for row in entries[~twice].itertuples(index=False):
+        key, stated = row.extra.get("key"), row.extra.get("size")
+        named = _VIA_KEY.fullmatch(key) if isinstance(key, str) else None
+        if named is None or named.group(1) != row.image_id or not named.group(2):
+            continue  # a key without a size (the file name alone) says nothing of it
+        if str(stated).strip() != named.group(2):
+            found.setdefault(row.file, []).append((row, stated, named.group(2)))
+    for file, rows in sorted(found.items()):
+        row, stated, in_key = rows[0]
+        more = "" if len(rows) == 1 else f" (and {len(rows) - 1} more entries)"
+        yield Hit(f"VGG entry {row.extra.get('key')!r} of {row.image_id} states the size "
+                  f"{json.dumps(stated)} where its key gives {in_key}{more}: VIA's import "
+                  "recomputes the key from filename and size and discards the entry as "
+                  "malformed, so in VIA the image shows without its regions",
+                  row.image_id if len(rows) == 1 else None, file, row.location,
+                  {"entries": [r.location for r, _, _ in rows][:50], "count": len(rows),
+                   "images": [r.image_id for r, _, _ in rows][:50]})  # fmt: skip
 
 
 @rule("ANN029", "duplicate-instance", "annotations", "error",

@@ -29,9 +29,9 @@ from fracqa.permutation import (
     SMALL_H,
     Attribute,
     Result,
+    Shuffles,
     cohens_h,
     compare_groups,
-    shuffles,
     shuffles_within,
 )
 from fracqa.properties import (
@@ -130,7 +130,7 @@ def analyse_table(table: pd.DataFrame) -> LabelAnalysis | None:
     header = headers(table)
     properties, clinical = shortcut_attributes(table, header), clinical_attributes(table)
     results = compare_groups(properties + clinical, label, CLASSES,
-                             shuffles(label, LABEL_PERMUTATIONS))  # fmt: skip
+                             Shuffles(label, LABEL_PERMUTATIONS))  # fmt: skip
     clinical_names = {a.name for a in clinical}
     found = LabelAnalysis(table, label,
                           [r for r in results if r.attribute.name not in clinical_names],

@@ -2,9 +2,14 @@
 
 Entries that lack a required key or carry the wrong type are problems (ANN002) and are left
 out of the index; an annotation that cannot be read still counts towards its image's instances.
-What is read although a plain reader would read it otherwise is a problem too: a byte-order
-mark, NaN or a repeated key (ANN020, see json_text), an RLE mask for a single object (ANN021),
-numbers written as strings (ANN022), integers written as floats (ANN023).
+Ids are indexed as written, as pycocotools indexes them: an id written as a string ("1") is
+read as that string, so string ids written alike still match each other (one ANN035 problem for
+the file). An image's width or height that is not an integer is an ANN002 problem for the file
+(pycocotools' annToRLE fails on it) but keeps the entry, read with the number when it is one.
+Annotations without `iscrowd` or `area` (COCOeval fails on them) are one ANN002 problem for the
+file. What is read although a plain reader would read it otherwise is a problem too: a
+byte-order mark, NaN or a repeated key (ANN020, see json_text), an RLE mask for a single object
+(ANN021), numbers written as strings (ANN022), integers written as floats (ANN023).
 """
 
 from __future__ import annotations
@@ -16,18 +21,19 @@ from pathlib import Path
 
 from pycocotools.coco import COCO
 
-from fracqa.layout import Layout
+from fracqa.layout import Layout, json_files
 from fracqa.load.annotation_table import FormatSource, Tally, is_integer, number
-from fracqa.load.files import Unreadable, files_in
+from fracqa.load.files import Unreadable
 from fracqa.load.json_text import load_json
 from fracqa.workers import Done, Workers
 
 
 def load_coco(layout: Layout, workers: Workers | None = None) -> Done:
-    """Every .json of the folder, read here (one release-wide file is not worth splitting)."""
+    """The documented .json of the folder (every .json when it is not there), read here (one
+    release-wide file is not worth splitting)."""
     folder, relative = layout.annotation_dirs.get("coco"), layout.relative
     source = FormatSource("coco", present=folder is not None)
-    for _, path in files_in(folder, ".json", layout.root) if folder else []:
+    for _, path in json_files(folder, "coco", layout.root) if folder else []:
         _load_file(Path(path), relative(Path(path)), source)
     return Done(source)
 
@@ -36,16 +42,56 @@ def _load_file(path: Path, file: str, source: FormatSource) -> None:
     document = _parse(path, file, source)
     if document is None:
         return
-    tally = Tally()
+    tally, texts = Tally(), _Texts()
     _texts(document, file, source)
-    images = _images(document["images"], file, source, tally)
-    annotations = _annotations(document["annotations"], file, source, tally)
-    categories = _categories(document["categories"], file, source, tally)
+    images = _images(document["images"], file, source, tally, texts)
+    annotations = _annotations(document["annotations"], file, source, tally, texts)
+    categories = _categories(document["categories"], file, source, tally, texts)
     index = _index(images, annotations, categories)
     names = {coco_id: image["file_name"] for coco_id, image in index.imgs.items()}
+    unevaluable = []
     for annotation in annotations:
-        _add_annotation(annotation, names, file, source, tally)
+        image_id, location = _add_annotation(annotation, names, file, source, tally)
+        missing = [key for key in ("iscrowd", "area") if key not in annotation]
+        if missing:
+            unevaluable.append((location, image_id, missing))
+    texts.report(tally)
+    _unevaluable(unevaluable, tally)
     tally.report(source, file)
+
+
+def _unevaluable(found: list[tuple[str, str | None, list[str]]], tally: Tally) -> None:
+    """One ANN002 problem for the annotations COCOeval cannot evaluate: without iscrowd or
+    area (evaluateImg reads int(g['iscrowd']) and g['area'] of every annotation)."""
+    keys = sorted({key for _, _, missing in found for key in missing})
+    for location, image_id, _ in found:
+        tally.add("ANN002", f"annotations have no {' or no '.join(map(repr, keys))}: "
+                            "pycocotools' COCOeval.evaluate() reads 'iscrowd' and 'area' of "
+                            f"every annotation and fails with KeyError({keys[0]!r}), so the "
+                            "standard COCO evaluation cannot run on the file", location,
+                  image_id)  # fmt: skip
+
+
+class _Texts:
+    """The ids written as JSON strings ("1"): one ANN035 problem for the file, naming the keys
+    and every entry."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, str, str | None]] = []  # (key, location, image_id)
+
+    def add(self, section: str, key: str, location: str, image_id: str | None = None) -> None:
+        self.found.append((f"{section}.{key}", location, image_id))
+
+    def report(self, tally: Tally) -> None:
+        keys = ", ".join(dict.fromkeys(key for key, _, _ in self.found))
+        for _, location, image_id in self.found:
+            tally.add("ANN035", f"ids are written as strings (\"1\", not 1) in {keys}: "
+                                "pycocotools indexes them as written, so ids written alike "
+                                "still match, but readers with typed fields (Go, Rust, Java, "
+                                "a JSON schema of COCO) refuse them, and a result file with "
+                                "integer image ids matches none of them (COCOeval.loadRes: "
+                                "'Results do not correspond to current coco set')",
+                      location, image_id)  # fmt: skip
 
 
 _GEOMETRY = ("id", "image_id", "category_id", "segmentation", "bbox", "area", "iscrowd",
@@ -71,9 +117,10 @@ def _texts(document: dict, file: str, source: FormatSource) -> None:
 
 def _index(images: list[dict], annotations: list[dict], categories: list[dict]) -> COCO:
     """The pycocotools index of the readable entries (an annotation whose category_id is not an
-    integer is left out of it: pycocotools cannot index it; ANN003 reports it)."""
+    integer or a string is left out of it: pycocotools cannot index a list or an object;
+    ANN003 reports it)."""
     index = COCO()
-    indexable = [a for a in annotations if is_integer(a.get("category_id"))]
+    indexable = [a for a in annotations if _is_id(a.get("category_id"))]
     index.dataset = {"images": images, "annotations": indexable, "categories": categories}
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints its progress
         index.createIndex()
@@ -107,51 +154,94 @@ def _parse(path: Path, file: str, source: FormatSource) -> dict | None:
     return None
 
 
-def _images(images: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
+def _images(images: list, file: str, source: FormatSource, tally: Tally,
+            texts: _Texts) -> list[dict]:  # fmt: skip
     readable = []
     for position, image in enumerate(images):
         location = f"images[{position}]"
         floats: list[str] = []
-        fields = _fields(image, {"id": int, "file_name": str, "width": int, "height": int},
-                         floats)  # fmt: skip
+        fields = _fields(image, {"id": "id", "file_name": str}, floats)
         if isinstance(fields, str):
             source.problem("ANN002", f"COCO image entry {location} {fields}", file, location)
             continue
-        _tally_floats(tally, "images", floats, location, fields["file_name"])
+        name = fields["file_name"]
+        if isinstance(fields["id"], str):
+            texts.add("images", "id", location, name)
+        sizes = {key: _size(image, key, location, name, tally, floats) for key in
+                 ("width", "height")}  # fmt: skip
+        _tally_floats(tally, "images", floats, location, name)
         source.add_entry(
-            fields["file_name"], file, f"image id {fields['id']}", fields["width"],
-            fields["height"], fields["file_name"], coco_id=fields["id"],
+            name, file, f"image id {_shown_id(fields['id'])}", sizes["width"], sizes["height"],
+            name, coco_id=fields["id"],
+            **({"size_reported": True} if None in sizes.values() else {}),
         )  # fmt: skip
-        readable.append(fields)
+        readable.append({**fields, **{k: v for k, v in sizes.items() if v is not None}})
     return readable
 
 
-def _categories(categories: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
+def _size(image: dict, key: str, location: str, image_id: str, tally: Tally,
+          floats: list[str]) -> int | None:  # fmt: skip
+    """The entry's width or height: an integer (a float that is one noted in `floats`); or,
+    reported as one ANN002 problem per cause for the file (pycocotools' annToRLE and
+    frPyObjects need integers), the number a string holds, else None."""
+    value = image.get(key)
+    if is_integer(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        floats.append(key)
+        return int(value)
+    read = number(value) if isinstance(value, str) else None
+    if key not in image:
+        what = f"have no {key!r}"
+    elif read is not None:
+        what = f"hold {key!r} written as a string (\"373\", not 373)"
+    else:
+        what = f"hold a {key!r} that is not an integer ({json.dumps(value)[:30]})"
+    tally.add("ANN002", f"images entries {what}: pycocotools' annToRLE and frPyObjects need "
+                        "the image's size as integers and fail on it, and readers that scale "
+                        "boxes by it cannot", location, image_id)  # fmt: skip
+    return int(read) if read is not None and read.is_integer() else None
+
+
+def _shown_id(value) -> str:
+    """An id as a finding shows it: a string id in quotes."""
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _categories(categories: list, file: str, source: FormatSource, tally: Tally,
+                texts: _Texts) -> list[dict]:  # fmt: skip
     readable = []
     for position, category in enumerate(categories):
         floats: list[str] = []
-        fields = _fields(category, {"id": int, "name": str}, floats)
+        fields = _fields(category, {"id": "id", "name": str}, floats)
         location = f"categories[{position}]"
         if isinstance(fields, str):
             source.problem("ANN002", f"COCO category {location} {fields}", file, location)
             continue
+        if isinstance(fields["id"], str):
+            texts.add("categories", "id", location)
         _tally_floats(tally, "categories", floats, location)
         readable.append(fields)
     source.classes.extend({"file": file, "id": c["id"], "name": c["name"]} for c in readable)
     return readable
 
 
-def _annotations(annotations: list, file: str, source: FormatSource, tally: Tally) -> list[dict]:
-    """The annotations that have an integer id and image_id."""
+def _annotations(annotations: list, file: str, source: FormatSource, tally: Tally,
+                 texts: _Texts) -> list[dict]:  # fmt: skip
+    """The annotations that have an id and image_id pycocotools can index."""
     readable = []
     for position, annotation in enumerate(annotations):
         floats: list[str] = []
-        fields = _fields(annotation, {"id": int, "image_id": int}, floats)
+        fields = _fields(annotation, {"id": "id", "image_id": "id"}, floats)
         location = f"annotations[{position}]"
         if isinstance(fields, str):
             source.problem("ANN002", f"COCO annotation {location} {fields}", file, location)
             continue
-        _tally_floats(tally, "annotations", floats, f"annotation id {fields['id']}")
+        where = f"annotation id {_shown_id(fields['id'])}"
+        for key in ("id", "image_id"):
+            if isinstance(fields[key], str):
+                texts.add("annotations", key, where)
+        _tally_floats(tally, "annotations", floats, where)
         readable.append({**annotation, "id": fields["id"], "image_id": fields["image_id"]})
     return readable
 
@@ -166,9 +256,10 @@ def _tally_floats(tally: Tally, section: str, keys: list[str], location: str,
 
 
 def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSource,
-                    tally: Tally) -> None:  # fmt: skip
+                    tally: Tally) -> tuple[str | None, str]:  # fmt: skip
+    """Add the annotation's instance; its image and location."""
     image_id = names.get(annotation["image_id"])
-    location = f"annotation id {annotation['id']}"
+    location = f"annotation id {_shown_id(annotation['id'])}"
     box, rings, trouble = _geometry(annotation)
     if trouble:
         source.problem("ANN002", f"COCO {location} {trouble}", file, location, image_id)
@@ -189,6 +280,8 @@ def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSour
     if not trouble and isinstance(segmentation, dict):  # checked by _geometry: it decodes
         extra["rle"] = {"size": [int(v) for v in segmentation["size"]],
                         "counts": segmentation["counts"]}  # fmt: skip
+    if "ignore" in annotation:
+        extra["ignore"] = annotation["ignore"]
     source.add_instance(
         image_id, file, location, box, rings, malformed=bool(trouble),
         ann_id=annotation["id"], coco_image_id=annotation["image_id"],
@@ -196,6 +289,7 @@ def _add_annotation(annotation: dict, names: dict, file: str, source: FormatSour
         iscrowd=annotation.get("iscrowd"),
         **extra,
     )  # fmt: skip
+    return image_id, location
 
 
 def _text_numbers(annotation: dict) -> list[str]:
@@ -286,20 +380,29 @@ def _compressed_runs(text: str) -> list[int] | None:
     return runs
 
 
-def _fields(entry, wanted: dict[str, type], floats: list[str]) -> dict | str:
+def _fields(entry, wanted: dict[str, type | str], floats: list[str]) -> dict | str:
     """The entry's wanted keys, or a description of the first one missing or mistyped; an
-    integer written as a float (1.0) is read as the integer and its key added to `floats`."""
+    integer written as a float (1.0) is read as the integer and its key added to `floats`. An
+    "id" key is an integer or, as pycocotools indexes it as written, a string."""
     if not isinstance(entry, dict):
         return "is not an object"
     for key, kind in wanted.items():
         value = entry.get(key)
         if key not in entry:
             return f"has no {key!r}"
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        if kind == "id" and isinstance(value, str):
+            continue
+        if kind in (int, "id") and (isinstance(value, bool) or not isinstance(value, int)):
             if isinstance(value, float) and value.is_integer():
                 floats.append(key)
                 continue
             return f"has {key!r} = {json.dumps(value)[:40]}, not an integer"
         if kind is str and not isinstance(value, str):
             return f"has {key!r} = {json.dumps(value)[:40]}, not a string"
-    return {key: (int(entry[key]) if kind is int else entry[key]) for key, kind in wanted.items()}
+    return {key: (int(entry[key]) if isinstance(entry[key], float) else entry[key])
+            for key in wanted}
+
+
+def _is_id(value) -> bool:
+    """A value pycocotools can index an entry by as an id: an integer or a string."""
+    return is_integer(value) or isinstance(value, str)

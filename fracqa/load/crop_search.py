@@ -18,8 +18,9 @@ three steps:
    box of another image was 0.49 away).
 3. **Alignment.** The crop of the original whose normalised 8x8 coefficients are nearest the
    copy's is searched from the candidate's box, on the original's working image (a pattern
-   search down to 0.05 % per side, each side cut by at most MAX_CUT; the working image is read
-   again from the original's file, `ViewStore.working`); the copy is that crop
+   search down to 0.05 % per side, each side cut by at most MAX_CUT, so that a crop found from
+   a box of up to 10 % that goes on beyond it is named with its real cut; the working image is
+   read again from the original's file, `ViewStore.working`); the copy is that crop
    when its 64-bit hash is within the near-duplicate distance of the hash of the crop, the same
    test as for any other near-duplicate.
 
@@ -31,6 +32,7 @@ regraded, rescaled and re-encoded at once, 1 of 300 only cropped.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -59,12 +61,17 @@ from fracqa.load.view_store import ViewStore
 
 PROBED_BITS = 6  # the least certain bits of a key, tried both ways: 64 probes per image
 DESCRIPTOR_DISTANCE = 0.42  # between unit vectors of 35 coefficients
-MAX_CUT = 0.13  # the most cut from one side when aligning (crops of up to 10 %, and slack)
+MAX_CUT = 0.2  # the most cut from one side when aligning (crops of up to 10 % are searched;
+# a crop found beyond, up to this, is named with its real cut, and one at it "at least")
 STEPS = (0.01, 0.005, 0.0025, 0.001, 0.0005)  # the pattern search's steps, per side
 CHUNK = 20_000  # candidates compared at once in step 2
 QUERY_BLOCK = 1024  # images looked up at once (the candidates of ten times the release's
 # images are millions: they are found, compared and dropped a block of queries at a time)
 KEY_BLOCK = 4096  # images whose crop keys are computed at once
+MATCHES_AT_ONCE = 1_000_000  # key matches compared at once
+MAX_KEY_BOXES = 2048  # a key more boxes share than this tells nothing (the release's most
+# shared key is in 39): it is left out, so that a cluster of look-alike images costs little
+TOP_CANDIDATES = 4  # per copy, the originals nearest by their coefficients that are aligned
 
 
 def _probes(own: np.ndarray) -> np.ndarray:
@@ -98,21 +105,41 @@ def crop_pairs(store: ViewStore, distance: int, skip=frozenset(), rows=None
     for start in range(0, len(rows), QUERY_BLOCK):
         queries = rows[start:start + QUERY_BLOCK]
         own = store.coefficients[queries].astype(np.float64)
-        local, target, box, turn = table.matches(own)
-        query = queries[local]
-        pairs = np.minimum(query, target) * len(store) + np.maximum(query, target)
-        keep = (query != target) & ~np.isin(pairs, skipped)
-        local, query, target, box, turn = (local[keep], query[keep], target[keep], box[keep],
-                                           turn[keep])  # fmt: skip
         wanted = descriptors(np.stack([g.coefficients(own) for g in DIHEDRAL], axis=1))
-        closest = _descriptor_distances(wanted, store.crop_coefficients, local, target, box,
-                                        turn)  # fmt: skip
-        keep = closest <= DESCRIPTOR_DISTANCE
-        kept = (closest[keep], query[keep], turn[keep], target[keep], box[keep])
-        for dist, b, g, a, c in zip(*(column.tolist() for column in kept), strict=True):
-            if (b, g, a) not in best or dist < best[(b, g, a)][0]:
-                best[(b, g, a)] = (dist, c)
+        found = []
+        for local, target, box, turn in table.matches(own):
+            query = queries[local]
+            pairs = np.minimum(query, target) * len(store) + np.maximum(query, target)
+            keep = (query != target) & ~np.isin(pairs, skipped)
+            local, query, target, box, turn = (local[keep], query[keep], target[keep],
+                                               box[keep], turn[keep])  # fmt: skip
+            closest = _descriptor_distances(wanted, store.crop_coefficients, local, target,
+                                            box, turn)  # fmt: skip
+            keep = closest <= DESCRIPTOR_DISTANCE
+            found.append((closest[keep], query[keep], turn[keep], target[keep], box[keep]))
+        if found:
+            best.update(_nearest(*(np.concatenate(column) for column in zip(*found,
+                                                                           strict=True))))
     return _aligned(store, best, distance)
+
+
+def _nearest(closest, query, turn, target, box) -> dict[tuple[int, int, int], tuple[float, int]]:
+    """{(b, g, a): (distance, box)}: for each copy b, the TOP_CANDIDATES originals a (with the
+    turn g and the box of a) nearest by their coefficients, each (b, g, a) by its nearest box.
+    Only these are aligned, so that a cluster of look-alike images (one frame, one layout)
+    costs as many alignments as it has images, not their square."""
+    order = np.lexsort((box, target, turn, closest, query))  # per copy, nearest first
+    closest, query, turn, target, box = (closest[order], query[order], turn[order],
+                                         target[order], box[order])  # fmt: skip
+    chosen: dict[tuple[int, int, int], tuple[float, int]] = {}
+    taken: dict[int, int] = {}
+    for dist, b, g, a, c in zip(closest.tolist(), query.tolist(), turn.tolist(), target.tolist(),
+                                box.tolist(), strict=True):  # fmt: skip
+        if (b, g, a) in chosen or taken.get(b, 0) >= TOP_CANDIDATES:
+            continue
+        chosen[(b, g, a)] = (dist, c)
+        taken[b] = taken.get(b, 0) + 1
+    return chosen
 
 
 def _aligned(store: ViewStore, best: dict, distance: int) -> dict:
@@ -144,7 +171,7 @@ class _KeyTable:
         mask = np.uint32(KEY_MASK)
         self.boxes = keys.shape[1]
         self.flat = keys.reshape(-1)
-        self.order = np.argsort(self.flat & mask, kind="stable").astype(np.int64)
+        self.order = np.argsort(self.flat & mask, kind="stable").astype(np.int32)
         self.ordered = self.flat[self.order] & mask
         self.rows = rows
 
@@ -154,20 +181,36 @@ class _KeyTable:
                                for start in range(0, len(rows), KEY_BLOCK)])  # fmt: skip
         return cls(keys, rows)
 
-    def matches(self, own: np.ndarray) -> tuple[np.ndarray, ...]:
+    def matches(self, own: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         """(query, image, box, turn) for every probe of a query's key (its coefficients `own`)
         that is the key of a box of an image (a row of the store): the query turned by
         DIHEDRAL[turn] has the box's key (every turn that does, where some flip or turn leaves
-        the key as it is). `query` indexes `own`."""
+        the key as it is). `query` indexes `own`. Given in batches of at most about
+        MATCHES_AT_ONCE; a key that more than MAX_KEY_BOXES boxes share is not looked up."""
         mask = np.uint32(KEY_MASK)
         probes = _probes(own).reshape(-1)
         sorting = np.argsort(probes & mask)  # sorted needles are found faster
         needles = probes[sorting] & mask
         first = np.searchsorted(self.ordered, needles, side="left")
         counts = np.searchsorted(self.ordered, needles, side="right") - first
-        which, position = expand(first, counts)
-        probe, found = probes[sorting[which]], self.flat[self.order[position]]
-        query = sorting[which] // 2**PROBED_BITS
+        counts[counts > MAX_KEY_BOXES] = 0
+        ends = np.cumsum(counts)
+        start = 0
+        while start < len(needles):
+            stop = max(start + 1, int(np.searchsorted(ends, ends[start] - counts[start]
+                                                      + MATCHES_AT_ONCE, side="right")))
+            which, position = expand(first[start:stop], counts[start:stop])
+            if len(which):
+                yield self._matched(probes, sorting[start:stop][which], position)
+            start = stop
+
+    def _matched(self, probes: np.ndarray, probe: np.ndarray,
+                 position: np.ndarray) -> tuple[np.ndarray, ...]:  # fmt: skip
+        """(query, image, box, turn) of probes (indices into `probes`) and the positions of the
+        boxes whose keys they are."""
+        found = self.flat[self.order[position]]
+        query = probe // 2**PROBED_BITS
+        probe = probes[probe]
         target, box = np.divmod(self.order[position], self.boxes)
         target = self.rows[target]
         probe_turn = (probe >> np.uint32(TURN_SHIFT)) & np.uint32(7)
@@ -201,6 +244,13 @@ def _descriptor_distances(wanted: np.ndarray, stored: np.ndarray, query: np.ndar
 def _normalised(coefficients: np.ndarray) -> np.ndarray:
     flat = coefficients.reshape(*coefficients.shape[:-2], -1)[..., 1:]
     return flat / np.maximum(np.linalg.norm(flat, axis=-1, keepdims=True), 1e-12)
+
+
+def crop_distance(original: WorkingView, copy: np.ndarray, crop) -> float:
+    """How far the normalised coefficients of a crop of `original` are from `copy`'s (the
+    squared distance `align` minimises)."""
+    found = original.box_coefficients([crop], copy.shape[-1])[0]
+    return float(((_normalised(found) - _normalised(copy)) ** 2).sum())
 
 
 def align(original: WorkingView, copy: np.ndarray, start) -> tuple[float, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # a JSON, CSV or XML file larger than this is refused
@@ -17,17 +18,27 @@ def files_in(folder: Path, suffix: str, root: Path | None = None) -> list[tuple[
     """(name, path) of the files in `folder` whose name ends with `suffix` (in lower case: the
     release's own spelling, or in any other case, which LAY008 reports: fracqa reads such a file
     so that the rest of the audit stays true, a reader on a case-sensitive file system does
-    not), sorted by name; a link that leads outside `root` is left out (the layout rules report
-    it). Paths are strings: a release has thousands of these files, and pathlib's objects cost
-    more than reading them."""
+    not; but not beside a file of the same name spelt with `suffix`, see `stray_twin`), sorted
+    by name; a link that leads outside `root` is left out (the layout rules report it). Paths
+    are strings: a release has thousands of these files, and pathlib's objects cost more than
+    reading them."""
     try:
         with os.scandir(folder) as entries:
             found = sorted((e.name, e.path, e.is_symlink()) for e in entries
                            if e.name.lower().endswith(suffix) and e.is_file())  # fmt: skip
     except OSError:
         return []
+    names = {name for name, _, _ in found}
     return [(name, path) for name, path, link in found
-            if not (link and root and not inside(Path(path), root))]  # fmt: skip
+            if not (link and root and not inside(Path(path), root))
+            and not stray_twin(name, suffix, names)]  # fmt: skip
+
+
+def stray_twin(name: str, suffix: str, names: set[str]) -> bool:
+    """True when `name` ends with `suffix` in another case (`IMG0000019.TXT`) beside a file of
+    the same name with the suffix as written (`IMG0000019.txt`): that one is the file readers
+    open on a case-sensitive file system, and fracqa reads it alone (LAY008 reports the twin)."""
+    return not name.endswith(suffix) and f"{name[:-len(suffix)]}{suffix}" in names
 
 
 def links_out(folder: Path | None, root: Path) -> list[Path]:
@@ -79,3 +90,15 @@ def as_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise Unreadable(f"is not UTF-8 text (byte {error.start})") from None
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of `text`, ended at CR, LF or CRLF only, as open() in text mode, pandas, the
+    csv module and C's line readers end them; str.splitlines() also ends a line at a form
+    feed, a vertical tab, \\x1c-\\x1e, \\x85, U+2028 and U+2029, which those readers keep in
+    the line."""
+    lines = _LINE_END.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines

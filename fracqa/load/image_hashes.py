@@ -33,7 +33,8 @@ size), in the scan's worker processes, and costs less than the decode itself.
 - **The working image**: the view, reduced by a whole factor to at most WORKING_SIZE pixels a
   side (the release's largest radiographs, 2304x2880, give 48x60, about what 373x454 ones
   give), from which the coefficients are computed. It is not kept: the few images that are
-  candidates of the crop search are read again (`view_store`) to align the crop on it.
+  candidates of the crop search, and the two images of every near-duplicate candidate, are read
+  again (`view_store`, `view_match`) to align the crop and compare the contents on it.
 - **The canonical pixel hash**: the SHA-256 of one of the 8 dihedral variants of the draft's
   pixels chosen by their content alone, so that a copy flipped or turned without loss (or the
   same pixels under another EXIF orientation) has the same pixel hash.

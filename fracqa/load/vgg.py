@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fracqa.layout import Layout
+from fracqa.layout import Layout, json_files
 from fracqa.load.annotation_table import FormatSource, Tally, number
-from fracqa.load.files import Unreadable, files_in
+from fracqa.load.files import Unreadable
 from fracqa.load.json_text import load_json
 from fracqa.workers import Done, Workers
 
 
 def load_vgg(layout: Layout, workers: Workers | None = None) -> Done:
-    """Every .json of the folder, read here (one release-wide file is not worth splitting)."""
+    """The documented .json of the folder (every .json when it is not there), read here (one
+    release-wide file is not worth splitting)."""
     folder, relative = layout.annotation_dirs.get("vgg"), layout.relative
     source = FormatSource("vgg", present=folder is not None)
-    for _, path in files_in(folder, ".json", layout.root) if folder else []:
+    for _, path in json_files(folder, "vgg", layout.root) if folder else []:
         _load_file(Path(path), relative(Path(path)), source)
     return Done(source)
 
@@ -67,7 +68,8 @@ def _load_entry(key: str, entry, file: str, source: FormatSource, tally: Tally) 
         **{f"regions[{n}].region_attributes": r.get("region_attributes")
            for n, r in enumerate(regions if isinstance(regions, list) else [])
            if isinstance(r, dict)}}, image_id)  # fmt: skip
-    source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"))
+    source.add_entry(image_id, file, location, filename=image_id, size=entry.get("size"),
+                     key=key)  # fmt: skip
     if "regions" not in entry:
         source.problem("ANN002", f"VGG {location} has no 'regions' (VIA writes an empty list for "
                                  "an image without regions; readers that take entry['regions'] "

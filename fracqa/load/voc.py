@@ -3,7 +3,9 @@
 Read as the VOC devkit reads it (`obj.find('name').text`, `int(bbox.find('xmin').text)`). What
 fracqa reads although the devkit would read it otherwise is a problem: spaces around the text
 of <filename> or <name>, which fracqa strips (ANN024); an element written twice where readers
-take the first (ANN021); a size or corner that int() cannot read, such as 12.0 (ANN022).
+take the first (ANN021); a size or corner that int() cannot read, such as 12.0 (ANN022);
+objects without the <pose>, <truncated> or <difficult> the devkit's parse_rec reads (ANN002, one
+problem per file).
 """
 
 from __future__ import annotations
@@ -63,9 +65,14 @@ def _load_file(path: Path, file: str, image_id: str, source: FormatSource) -> No
     _repeated(root, ("filename", "size"), "the file", file, image_id, source)
     texts = [("<size>/<width>", root.findtext("size/width")),
              ("<size>/<height>", root.findtext("size/height"))]  # fmt: skip
+    lacking: dict[str, list[int]] = {}
     for position, element in enumerate(root.findall("object"), start=1):
         texts.extend(_load_object(element, position, image_id, file, source))
+        for tag in _lacks(element):
+            lacking.setdefault(tag, []).append(position)
     _non_integers(texts, file, image_id, source)
+    if lacking:
+        _unparsed(lacking, file, image_id, source)
 
 
 _GEOMETRY = {"size", "bndbox", "segmented", "truncated", "difficult", "occluded", "pose"}
@@ -130,6 +137,32 @@ def _load_object(element: Element, position: int, image_id: str, file: str,
     return [(f"{location} <{k}>", text) for k, text in zip(keys, texts, strict=True)]
 
 
+def _lacks(element: Element) -> list[str]:
+    """What the devkit's parse_rec cannot read in an object: `obj.find('pose').text` needs the
+    element, `int(obj.find('truncated').text)` and `int(obj.find('difficult').text)` an integer
+    (a <difficult> that is there but not an integer is ANN028's)."""
+    lacking = [] if element.find("pose") is not None else ["pose"]
+    if not _is_int(element.findtext("truncated")):
+        lacking.append("truncated")
+    if element.find("difficult") is None:
+        lacking.append("difficult")
+    return lacking
+
+
+def _unparsed(lacking: dict[str, list[int]], file: str, image_id: str,
+              source: FormatSource) -> None:  # fmt: skip
+    """ANN002: objects the VOC devkit's parse_rec fails on, one problem for the file."""
+    shown = "; ".join(f"<{tag}> in object{'s' * (len(found) > 1)} {', '.join(map(str, found))}"
+                      for tag, found in lacking.items())  # fmt: skip
+    first = min(n for found in lacking.values() for n in found)
+    source.problem("ANN002", f"{file} lacks (or has no integer in) {shown}: the VOC devkit's "
+                             "parse_rec (voc_eval.py, also detectron2's PASCAL VOC evaluator) "
+                             "reads obj.find('pose').text and int() of <truncated> and "
+                             "<difficult> for every object and fails on the file, so the VOC "
+                             "evaluation cannot run", file, f"object {first}", image_id,
+                   lacking={tag: found[:50] for tag, found in lacking.items()})  # fmt: skip
+
+
 def _padded(source: FormatSource, file: str, image_id: str, where: str, raw: str) -> None:
     source.problem("ANN024", f"{file} {where} is {raw!r}, with spaces around the text: fracqa "
                              f"strips them, the VOC devkit and detectron2 read {raw!r} as it is, "
@@ -164,9 +197,9 @@ def _non_integers(texts: list[tuple[str, str | None]], file: str, image_id: str,
                        values={where: text for where, text in found})  # fmt: skip
 
 
-def _is_int(text: str) -> bool:
+def _is_int(text: str | None) -> bool:
     try:
         int(text)
-    except ValueError:
+    except (TypeError, ValueError):
         return False
     return True
