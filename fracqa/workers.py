@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -34,6 +35,7 @@ from fracqa.errors import InternalFault
 MARKS = 1 << 16  # start marks shared with a pool; a job's is its number modulo this
 FRUITLESS = 3  # pools in a row that die before any job is done or found guilty: give up
 LOOK = 0.5  # seconds between looks at whether the pool of a job still pending has died
+STUCK = 5.0  # seconds a worker may be dead before its pool is presumed stuck on its last words
 
 
 class Deferred:
@@ -313,6 +315,7 @@ class _Pool:
         if isinstance(getattr(self.executor, "_pending_work_items", None), dict):
             self.executor._pending_work_items = _Pending()
         self._jobs = 0
+        self._death_seen: float | None = None
 
     def submit(self, function: Callable, args: tuple) -> _Job:
         mark = self._jobs % MARKS
@@ -327,15 +330,38 @@ class _Pool:
         thread = getattr(self.executor, "_executor_manager_thread", None)
         return bool(getattr(self.executor, "_broken", False)) and not (thread and thread.is_alive())
 
+    def unstick(self) -> None:
+        """A worker killed while it sent a result leaves the pool's thread waiting for the
+        rest of the message, blind to the death: once a worker has been dead for STUCK seconds
+        with the pool not yet broken, the pool is stopped, which breaks it (its jobs are then
+        lost, and read again)."""
+        if getattr(self.executor, "_broken", False):
+            return
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        if not any(process.exitcode is not None for process in processes):
+            return
+        if self._death_seen is None:
+            self._death_seen = time.monotonic()
+        elif time.monotonic() - self._death_seen > STUCK:
+            self.stop()
+
     def stop(self) -> None:
-        """Terminate its processes, then let it go."""
+        """Terminate its processes, then let it go.
+
+        A worker terminated while it sends a result leaves half a message in the result pipe,
+        which the pool's thread then waits for the rest of forever (this process holds the
+        pipe's other end too). Once the workers are gone, that end is closed: the thread reads
+        the end of the pipe, marks the pool broken and ends."""
         processes = list((getattr(self.executor, "_processes", None) or {}).values())
         for process in processes:
             if process.is_alive():
                 process.terminate()
-        self.executor.shutdown(wait=True, cancel_futures=True)
         for process in processes:
             process.join()
+        results = getattr(self.executor, "_result_queue", None)
+        if results is not None and getattr(results, "_writer", None) is not None:
+            results._writer.close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 class _Pending(dict):
@@ -365,8 +391,10 @@ class _Job:
         can leave a job given to a pool in the instant it breaks pending for ever: once the
         pool is dead, such a job is lost too.)"""
         while True:
-            if not self.future.done() and self.pool.dead():
-                raise BrokenProcessPool("the pool died before the job reached a worker")
+            if not self.future.done():
+                if self.pool.dead():
+                    raise BrokenProcessPool("the pool died before the job reached a worker")
+                self.pool.unstick()
             try:
                 return self.future.result(timeout=LOOK)
             except TimeoutError:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,43 @@ def test_worker_deaths_in_a_release_with_a_killer_image_and_a_killer_voc_file(
     record, _ = audit_release(sample_copy, ignore=["STA"], settings=POOL)
     assert sorted((f.rule, f.image_id) for f in record.findings) == [
         ("ANN001", voc_owner), ("IMG019", image)]  # fmt: skip
+
+
+HALF_A_RESULT = """
+import os, struct, sys, time
+from concurrent.futures.process import BrokenProcessPool
+from fracqa import workers
+
+def half_a_result(writer: int, wait: float) -> None:
+    # a result's header announcing a megabyte, ten bytes of it, then the end of the worker
+    os.write(writer, struct.pack("!i", 1 << 20) + bytes(10))
+    time.sleep(wait)
+    os._exit(9)
+
+pool = workers.Workers(2)
+pool.submit(abs, 1).result()  # the workers are up
+writer = pool._pool.executor._result_queue._writer.fileno()
+job = pool.submit(half_a_result, writer, float(sys.argv[1]))
+if sys.argv[2] == "stop":
+    time.sleep(0.5)
+    pool.stop()
+    print("stopped")
+else:
+    try:
+        job.result()
+    except BrokenProcessPool:
+        print("lost")
+    pool.stop()
+"""
+
+
+@pytest.mark.parametrize(("wait", "then", "said"), [
+    (5.0, "stop", "stopped"),  # stopped while a worker is half way through sending its result
+    (0.0, "wait", "lost"),  # a worker died half way through sending its result
+])  # fmt: skip
+def test_a_worker_ended_while_it_sends_its_result_leaves_no_pool_stuck(wait, then, said):
+    """The pool's thread reads a result message whole: a worker ended half way through one
+    (by fracqa's own stop, or by the out-of-memory killer) must not leave it waiting for ever."""
+    run = subprocess.run([sys.executable, "-c", HALF_A_RESULT, str(wait), then],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (run.returncode, run.stdout, run.stderr) == (0, said + "\n", "")
