@@ -399,6 +399,39 @@ def test_bands_common_in_a_release_are_judged_against_each_other():
     assert _flagged(frame)["band"] == {"IMG0000000.jpg", "IMG0000399.jpg"}
 
 
+def test_a_widely_spread_release_still_flags_a_radiograph_near_black():
+    """Real exports spread widely (some windowed dark, some bright): six robust deviations can
+    reach below zero, yet an image whose brightest pixels stay under a quarter of the release's
+    usual is no usable radiograph. Its darkest 1% at three quarters of the way to white alike."""
+    rng = np.random.default_rng(5)
+    frame = _stats(400, rng, px_p99=rng.uniform(120, 255, 400).round(),
+                   px_p01=rng.uniform(0, 60, 400).round())  # fmt: skip
+    assert not any(_flagged(frame).values())
+    frame.loc[0, ["px_p01", "px_p99"]] = [0.0, 20.0]  # the radiograph scaled to 0-20
+    frame.loc[1, ["px_p01", "px_p99"]] = [235.0, 255.0]
+    flagged = _flagged(frame)
+    assert (flagged["dark"], flagged["bright"]) == ({"IMG0000000.jpg"}, {"IMG0000001.jpg"})
+
+
+def _banded(frame, rows, edge, level, share=0.08):
+    frame.loc[rows, ["px_band", "px_band_edge", "px_band_lines", "px_band_level",
+                     "px_band_extreme"]] = [share, edge, 36, level, 0.0]  # fmt: skip
+
+
+def test_flat_air_is_no_truncation_only_mid_grey_bottom_rows_are():
+    """Air above or below the anatomy is one flat grey at 1/8 scale in many radiographs; a
+    truncated file decoded leniently leaves its lost bottom rows at libjpeg's mid-grey 128."""
+    rng = np.random.default_rng(6)
+    frame = _stats(4083, rng)
+    _banded(frame, frame.index[:150], "top", 31.5)  # 4% of the release: rare, yet air
+    _banded(frame, frame.index[150:155], "bottom", 38.0)  # dark air below the anatomy
+    _banded(frame, frame.index[155:158], "left", 128.0)  # mid-grey, but not where data is lost
+    assert _flagged(frame)["band"] == set()
+    _banded(frame, [4000], "bottom", 128.0)
+    _banded(frame, [4001], "bottom", 131.5)  # re-saved: JPEG moves the grey a little
+    assert _flagged(frame)["band"] == {"IMG0004000.jpg", "IMG0004001.jpg"}
+
+
 def test_thresholds_follow_the_release_in_a_real_audit(sample_copy):
     """The whole sample darkened to 60%: every image is as dark as the others, none is flagged;
     one image darkened further still is."""

@@ -29,11 +29,18 @@ BLANK_LEVELS = 2  # a frame whose 1st and 99th percentiles are this close holds 
 MIN_REFERENCE = 20  # decoded images a release needs before it is its own reference
 K = 6.0  # robust deviations (1.4826 x MAD) a statistic must lie from the release's median
 GUARD = 1 / 3  # ... and at least this share of the way from the median to the end of the scale
+# however widely a release's images spread, one whose brightest 1% stay under a quarter of the
+# release's median (or whose darkest 1% lie three quarters of the way to white) is extreme
+FAR = 1 / 4
 SCALE_FLOOR = {"px_p99": 2.0, "px_p01": 2.0, "px_entropy": 0.1, "px_band": 0.02}
 # an edge band is rare, and every one of them reported, when at most this share of the release
 # (or RARE_BANDS images) has one of its kind; mid-grey bands never occur in a clean release,
 # bands at the image's own extremes (padded or collimated borders) can
 RARE_BAND_SHARE = {"fill": 0.05, "extreme": 0.01}
+# libjpeg (under Pillow, OpenCV and browsers) leaves the blocks a truncated file lost with no
+# coefficients: mid-grey, below the rows it decoded. A flat band elsewhere, or of another grey,
+# is the picture's own (air, a collimated border), however flat at 1/8 scale.
+FILL_LEVEL, FILL_LEVELS, FILL_EDGE = 128, 8, "bottom"
 RARE_BANDS = 3
 # the least share of its lines a band covers to count: any measurable mid-grey band (two lines
 # at 1/8 scale), but only a large border at the image's own background level
@@ -90,8 +97,11 @@ def _judge(images: pd.DataFrame) -> Verdicts:
     p99, p99_scale = _robust(rest["px_p99"], SCALE_FLOOR["px_p99"])
     p01, p01_scale = _robust(rest["px_p01"], SCALE_FLOOR["px_p01"])
     entropy, entropy_scale = _robust(rest["px_entropy"], SCALE_FLOOR["px_entropy"])
-    reference.update(p99=p99, dark_limit=min(p99 - K * p99_scale, p99 * (1 - GUARD)),
-                     p01=p01, bright_limit=max(p01 + K * p01_scale, p01 + (255 - p01) * GUARD),
+    reference.update(p99=p99,
+                     dark_limit=min(max(p99 - K * p99_scale, p99 * FAR), p99 * (1 - GUARD)),
+                     p01=p01,
+                     bright_limit=max(min(p01 + K * p01_scale, p01 + (255 - p01) * (1 - FAR)),
+                                      p01 + (255 - p01) * GUARD),
                      entropy=entropy,
                      entropy_limit=min(entropy - K * entropy_scale, entropy * (1 - GUARD)))
     rest = rest.drop(pd.Index([row.Index for row, kind, _ in band if kind == "fill"]))
@@ -121,6 +131,9 @@ def _bands(images: pd.DataFrame) -> list[tuple]:
     kind common in the release only where it is far wider than usual for it."""
     share = images["px_band"].astype(float)
     kinds = images["px_band_extreme"].astype(float).map({1.0: "extreme", 0.0: "fill"})
+    filled = ((images["px_band_edge"] == FILL_EDGE)
+              & ((images["px_band_level"].astype(float) - FILL_LEVEL).abs() <= FILL_LEVELS))
+    kinds = kinds.where((kinds != "fill") | filled)
     found = []
     for kind in ("fill", "extreme"):
         group = images[(kinds == kind) & (share > 0) & (share >= MIN_BAND_SHARE[kind])]
@@ -163,15 +176,17 @@ def blank_image(release: Release) -> Iterator[Hit]:
       needs=(IMAGE_SCAN,))  # fmt: skip
 def flat_band(release: Release) -> Iterator[Hit]:
     """Rows at the top or bottom (or columns at the left or right) of an image hold one flat
-    grey level, where the rest of the release has no such band. A band at a level inside the
-    image's own range (the mid-grey 128 a lenient decoder fills a truncated JPEG's lost rows
-    with) is reported wherever such bands are rare in the release (at most 5% of its images);
-    a band at the level of the image's darkest or brightest pixels (a padded, collimated or
-    cut-off border) when it covers at least 5% of the image and such borders are rare (at most
-    1% of the images). Where a kind of band is common, only one far wider than the release's
-    others of that kind is reported (median + 6 MAD). A band is measured at 1/8 scale, to
-    within 8 lines. An image that does not decode at all is IMG007's, which measures its band
-    itself.
+    grey level, where the rest of the release has no such band. The bottom rows at mid-grey
+    (128, within 8 levels, inside the image's own range: what libjpeg, under Pillow, OpenCV and
+    browsers, leaves of the rows a truncated JPEG lost) are reported wherever such bands are
+    rare in the release (at most 5% of its images); a band at the level of the image's darkest
+    or brightest pixels (a padded, collimated or cut-off border) when it covers at least 5% of
+    the image and such borders are rare (at most 1% of the images). A flat band of another grey
+    inside the image's range, or along another edge, is the picture's own (air above the
+    anatomy is that flat at 1/8 scale) and is not reported. Where a kind of band is common,
+    only one far wider than the release's others of that kind is reported (median + 6 MAD). A
+    band is measured at 1/8 scale, to within 8 lines. An image that does not decode at all is
+    IMG007's, which measures its band itself.
 
     Why: it is what is left of a radiograph whose file was truncated and then decoded
     leniently and saved again: the bottom of the anatomy is gone while its labels and
@@ -202,10 +217,12 @@ def flat_band(release: Release) -> Iterator[Hit]:
       needs=(IMAGE_SCAN,))  # fmt: skip
 def extreme_exposure(release: Release) -> Iterator[Hit]:
     """Even the brightest 1% of an image's pixels are dark (its 99th percentile is six robust
-    deviations below the release's median, and under two thirds of it), or even its darkest 1%
-    are bright (its 1st percentile six robust deviations above the release's median, and more
-    than a third of the way from it to white). The limits come from the release's own images;
-    a release of fewer than 20 decodable images is not judged.
+    deviations below the release's median, or under a quarter of it however widely the
+    release's images spread, and in any case under two thirds of it), or even its darkest 1%
+    are bright (its 1st percentile six robust deviations above the release's median, or three
+    quarters of the way from it to white, and in any case more than a third of the way). The
+    limits come from the release's own images; a release of fewer than 20 decodable images is
+    not judged.
 
     Why: an under- or over-exposed export (a wrong window, a failed conversion) shows no bone
     detail; the fracture its annotations mark is not visible to the model, and such images
