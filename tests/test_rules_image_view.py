@@ -190,6 +190,21 @@ def test_a_common_mix_is_one_release_finding_and_a_rare_value_still_an_outlier(s
     assert [f.image_id for f in findings_of(result, "IMG021")] == [image_id]
 
 
+def test_images_encoded_alike_unlike_the_rest_are_one_finding(sample_copy):
+    """Three images re-saved as L by one tool are one cause: one finding naming them all; a
+    CMYK image beside them differs otherwise and is a finding of its own."""
+    grey = _ids(sample_copy, 3, 0)
+    view.convert_images(sample_copy, grey, "L")
+    cmyk = _cmyk(sample_copy)
+    found = {tuple(f.details.get("images", [f.image_id])): f
+             for f in findings_of(audit_rules(sample_copy), "IMG021")}  # fmt: skip
+    assert set(found) == {tuple(sorted(grey)), (cmyk,)}
+    batch = found[tuple(sorted(grey))]
+    assert batch.image_id is None and batch.details["count"] == 3
+    assert batch.details["differs"] == {"colour mode": "L (1 band)"}
+    assert batch.message.startswith("3 images are encoded alike, unlike the rest of the release")
+
+
 def test_a_release_all_in_one_other_mode_is_silent(sample_copy):
     view.convert_images(sample_copy, _ids(sample_copy, 99, 0) + _ids(sample_copy, 99, 1), "L")
     assert audit_rules(sample_copy).findings == []

@@ -275,7 +275,8 @@ def encoding_outlier(release: Release) -> Iterator[Hit]:
     subsampling, or ICC profile (other than none or sRGB, which browsers take to be the
     same). The reference is the release's own majority: a value is an outlier when at most 1%
     of the images (or three) have it and the most common value is ten times as frequent. One
-    finding per image names every property it differs in and the release's common values.
+    finding names every property an image differs in and the release's common values; images
+    that differ in the same way (a batch re-saved by one tool) are one finding listing them.
     (A mix of values that are each common is IMG022's, once.)
 
     Why: a pipeline tested on the majority breaks or silently changes on the outlier: arrays
@@ -287,19 +288,34 @@ def encoding_outlier(release: Release) -> Iterator[Hit]:
     """
     table, counts = _encodings(release)
     verdicts = {name: _split(counter) for name, counter in counts.items()}
+    alike: dict[tuple, list] = {}  # images that differ the same way: one cause (one re-save)
     for row in table.itertuples(index=False):
         values = dict(zip(_PROPERTIES, row[2:], strict=True))
-        odd = [(name, value) for name, value in values.items()
-               if isinstance(value, str) and value in verdicts[name][1]]  # fmt: skip
-        if not odd:
-            continue
+        odd = tuple((name, value) for name, value in values.items()
+                    if isinstance(value, str) and value in verdicts[name][1])  # fmt: skip
+        if odd:
+            alike.setdefault(odd, []).append(row)
+    for odd, rows in alike.items():
         parts = [f"{name} {value}, where the release has "
                  f"{_shown(counts[name], verdicts[name][0])}" for name, value in odd]  # fmt: skip
-        yield Hit(f"{row.image_id} is encoded unlike the rest of the release: "
-                  f"{'; '.join(parts)}. {_sentence(_consequence(*odd[0]))}.",
-                  row.image_id, row.file,
-                  details={"differs": {name: value for name, value in odd},
-                           "release": {name: dict(counts[name]) for name, _ in odd}})  # fmt: skip
+        details = {"differs": dict(odd), "release": {name: dict(counts[name]) for name, _ in odd}}
+        if len(rows) == 1:
+            [row] = rows
+            yield Hit(f"{row.image_id} is encoded unlike the rest of the release: "
+                      f"{'; '.join(parts)}. {_sentence(_consequence(*odd[0]))}.",
+                      row.image_id, row.file, details=details)  # fmt: skip
+            continue
+        names = [row.image_id for row in rows]
+        yield Hit(f"{len(rows):,} images are encoded alike, unlike the rest of the release "
+                  f"({_listed(names)}): {'; '.join(parts)}. "
+                  f"{_sentence(_consequence(*odd[0]))}.",
+                  details={**details, "images": names[:50], "count": len(rows),
+                           "files": [row.file for row in rows][:50]})  # fmt: skip
+
+
+def _listed(names: list[str], shown: int = 3) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 @rule("IMG022", "encoding-mix", "images", "info",
@@ -309,7 +325,7 @@ def encoding_mix(release: Release) -> Iterator[Hit]:
     """Two or more values of an encoding property (colour mode, bit depth, frames, JPEG coding,
     colour transform, chroma subsampling, ICC profile) are each common in the release: the
     real FracAtlas has both L and RGB JPEGs. One finding per property, with the count of
-    each value (the rare ones are IMG021's, per image).
+    each value (the rare ones are IMG021's).
 
     Why: nothing is wrong with any one image, but a loader that keeps each file's mode returns
     arrays of different shapes; the pipeline must convert every image to one form.
