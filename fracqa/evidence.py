@@ -42,6 +42,7 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
     labels = labels.set_index("image_id")
     splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
     text_regions = _text_regions(findings)
+    oriented = _drawn_oriented(findings)
     evidence = {}
     for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
         row = images.loc[image_id] if image_id in images.index else None
@@ -51,6 +52,9 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
                     and not bool(row.get("killed_reader", False)))  # fmt: skip
         shapes = _instances(by_image.get(image_id))
         width, height = _int(row, "width"), _int(row, "height")
+        orientation = oriented.get(image_id)
+        if orientation is not None and orientation >= 5 and width and height:
+            width, height = height, width  # the oriented view, as the annotations were drawn
         zoom = _zoom(shapes, width, height)
         previews = readable and position < MAX_THUMBNAILS
         path = release.layout.root / row["file"] if row is not None else None
@@ -61,14 +65,29 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
             "height": height,
             "splits": splits.get(image_id, []),
             "labels": _labels(labels, image_id),
-            "thumbnail": thumbnail(path, hide=hide) if previews else None,
+            "thumbnail": (thumbnail(path, hide=hide, orientation=orientation)
+                          if previews else None),  # fmt: skip
             "zoom": zoom,
-            "zoom_thumbnail": (thumbnail(path, region=zoom, hide=hide)
+            "zoom_thumbnail": (thumbnail(path, region=zoom, hide=hide, orientation=orientation)
                                if previews and zoom else None),  # fmt: skip
             "instances": shapes,
             "text_regions": text_regions.get(image_id, []),
         }
     return evidence
+
+
+def _drawn_oriented(findings: list[Finding]) -> dict[str, int]:
+    """image_id -> its orientation tag, for the images whose annotations were drawn on the view
+    the tag shows (IMG020 says which view each format's stated size fits): their previews are
+    turned likewise, so that the shapes drawn over them fall on what the annotators saw."""
+    found = {}
+    for finding in findings:
+        if finding.rule != "IMG020" or not finding.image_id:
+            continue
+        views = list((finding.details.get("drawn_on") or {}).values())
+        if views.count("oriented") > views.count("stored"):
+            found[finding.image_id] = int(finding.details["orientation"])
+    return found
 
 
 def _text_regions(findings: list[Finding]) -> dict[str, list[dict]]:

@@ -5,23 +5,25 @@ truncated file."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import numpy as np
 import pandas as pd
 import pytest
-from PIL import Image, ImageCms, ImageFile
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from fixtures import defects
 from fixtures import defects_annotations as annotations
 from fixtures import defects_image_view as view
 from fixtures import defects_images as plant
+from fixtures.defects import find_image
 from fracqa.checks import image_content
 from fracqa.load.image_header import icc_summary, jpeg_frame
 from fracqa.load.image_scan import read_image
 from fracqa.load.pixel_stats import edge_band
 from fracqa.runner import run_audit
-from tests.helpers import audit_rules, codes, findings_of, image_with, planted_finding
+from tests.helpers import audit_rules, audit_sample, codes, findings_of, image_with, planted_finding
 
 NEW_RULES = {f"IMG0{n}" for n in range(20, 27)}
 
@@ -165,6 +167,30 @@ def test_a_rotated_image_without_a_tag_is_still_a_resized_image(sample_copy):
     [finding] = findings_of(result, "IMG009")
     assert finding.image_id == image_id and "width and height are exchanged" in finding.message
     assert not findings_of(result, "IMG020")
+
+
+def test_the_report_shows_an_oriented_image_as_its_annotations_were_drawn(sample_copy):
+    """Annotations drawn on the oriented view: the preview is turned as the tag says, so that
+    the shapes the report draws over it fall on the fracture, not beside it."""
+    image_id = view.orient_image(sample_copy, _fractured(sample_copy), 6)
+    stored = Image.open(find_image(sample_copy, image_id)).size
+    evidence = audit_sample(sample_copy, ["IMG020"], evidence=True).evidence[image_id]
+    assert (evidence["width"], evidence["height"]) == stored[::-1]
+    preview = _decoded(evidence["thumbnail"])
+    assert preview.width < preview.height  # oriented: taller than wide, as annotated
+    shown = np.asarray(preview, dtype=float)
+    annotated = np.asarray(_pixels_of(sample_copy, image_id, turn=True).resize(preview.size),
+                           dtype=float)  # fmt: skip
+    assert np.abs(shown - annotated).mean() < 8
+
+
+def _decoded(uri: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
+
+
+def _pixels_of(root, image_id: str, turn: bool) -> Image.Image:
+    with Image.open(find_image(root, image_id)) as image:
+        return (ImageOps.exif_transpose(image) if turn else image.copy()).convert("L")
 
 
 # ---------------------------------------------------------------- encodings

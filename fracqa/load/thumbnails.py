@@ -9,19 +9,30 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 THUMBNAIL_SIDE = 256
+# EXIF orientation -> the turn that shows the stored pixels as the tag means them
+TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+         4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+         6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+         8: Image.Transpose.ROTATE_90}  # fmt: skip
 
 
-def thumbnail(path: Path, side: int = THUMBNAIL_SIDE, region=None, hide=()) -> str | None:
+def thumbnail(path: Path, side: int = THUMBNAIL_SIDE, region=None, hide=(),
+              orientation: int | None = None) -> str | None:  # fmt: skip
     """The image (or its `region`, (x0, y0, x1, y1) in pixels) as a data: URI of a JPEG at most
-    `side` pixels wide and high, or None when it cannot be read. The boxes in `hide` (in the
-    image's pixels: burned-in text a privacy rule found) are blacked out, so that the report
+    `side` pixels wide and high, or None when it cannot be read. With an EXIF `orientation`,
+    the pixels are first turned as that tag says (the view the annotations were drawn on, when
+    they were drawn on the oriented one); `region` and `hide` are in the pixels shown. The
+    boxes in `hide` (burned-in text a privacy rule found) are blacked out, so that the report
     does not show what they hold."""
     try:
         with Image.open(path) as image:
-            full = image.size
             if image.format == "JPEG" and region is None:
                 image.draft("L", (side, side))
             preview = image.convert("L")
+            full = image.size
+            if orientation in TURNS:
+                preview = preview.transpose(TURNS[orientation])
+                full = full[::-1] if orientation >= 5 else full
             if hide:
                 scale_x, scale_y = preview.width / full[0], preview.height / full[1]
                 draw = ImageDraw.Draw(preview)
