@@ -6,6 +6,8 @@ Pure functions over boxes [x0, y0, x1, y1] (pixels, corners in order) and polygo
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,6 +67,9 @@ def vertex_distance(a, b) -> float | None:
     return float(np.max(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))))
 
 
+SMALL_ASSIGNMENT = 720  # ways of assigning that are tried one by one (6 instances to 6)
+
+
 def match(reference: Sequence[Box], other: Sequence[Box]) -> list[tuple[int, int, float]]:
     """One-to-one pairs (i, j, IoU) of two lists of boxes that maximise the total IoU (as many
     pairs as the shorter list has boxes, whatever their IoU)."""
@@ -91,12 +96,26 @@ def pairs(old: Sequence[Box], new: Sequence[Box], least_iou: float) -> list[tupl
 
 def _assignment(costs: np.ndarray, maximize: bool = False) -> list[tuple[int, int]]:
     """The (row, column) pairs of the one-to-one assignment with the least (or, if `maximize`,
-    the greatest) total."""
-    # scipy.optimize takes ~0.4 s to import: only the comparisons that need it pay for it.
-    from scipy.optimize import linear_sum_assignment
+    the greatest) total, in order of rows. An image's few instances are assigned by trying every
+    way (the first best in lexicographic order); scipy's solver, which takes half a second to
+    import, only for larger problems."""
+    flipped = costs.shape[0] > costs.shape[1]
+    table = (costs.T if flipped else costs).tolist()
+    rows, columns = len(table), len(table[0])
+    if math.perm(columns, rows) <= SMALL_ASSIGNMENT:
+        sign = -1.0 if maximize else 1.0
+        best, chosen = math.inf, tuple(range(rows))
+        for picked in itertools.permutations(range(columns), rows):
+            total = sign * sum(row[j] for row, j in zip(table, picked, strict=False))
+            if total < best:
+                best, chosen = total, picked
+        found = list(enumerate(chosen))
+    else:
+        from scipy.optimize import linear_sum_assignment
 
-    rows, columns = linear_sum_assignment(costs, maximize=maximize)
-    return [(int(i), int(j)) for i, j in zip(rows, columns, strict=True)]
+        solved = linear_sum_assignment(costs.T if flipped else costs, maximize=maximize)
+        found = list(zip(solved[0].tolist(), solved[1].tolist(), strict=True))
+    return sorted((int(j), int(i)) if flipped else (int(i), int(j)) for i, j in found)
 
 
 def ring_points(ring) -> np.ndarray:
