@@ -363,8 +363,15 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
     components: dict[int, list[Link]] = {}
     for link in tree:
         components.setdefault(found.root(link.a), []).append(link)
-    labels = _labels(release)
-    splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
+    if not components:
+        return []
+    members_of = {images.at[i, "image_id"] for link in tree for i in (link.a, link.b)}
+    labels = _labels(release, members_of)
+    splits: dict[str, list[str]] = {}
+    table = release.splits.table
+    for image_id, split in zip(table["image_id"].tolist(), table["split"].tolist(), strict=True):
+        if image_id in members_of:
+            splits.setdefault(image_id, []).append(split)
     files = images["file"].to_numpy()
     groups = []
     for component in components.values():
@@ -382,7 +389,7 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
                     order.append(other)
                     listed.append(link)
         members = [{"image_id": images.at[i, "image_id"], "file": images.at[i, "file"],
-                    "splits": splits.get(images.at[i, "image_id"], []),
+                    "splits": sorted(splits.get(images.at[i, "image_id"], [])),
                     "labels": labels.get(images.at[i, "image_id"])} for i in order]  # fmt: skip
         group_links = [{"a": images.at[link.a, "image_id"], "b": images.at[link.b, "image_id"],
                         "kind": link.kind, "transform": transform_of(link, images),
@@ -394,8 +401,8 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
     return sorted(groups, key=lambda g: min(m["file"] for m in g.members))
 
 
-def _labels(release: Release) -> dict[str, dict]:
-    meta = release.meta.dropna(subset=["image_id"]).drop_duplicates("image_id")
+def _labels(release: Release, image_ids: set[str]) -> dict[str, dict]:
+    meta = release.meta[release.meta["image_id"].isin(image_ids)].drop_duplicates("image_id")
     columns = [c for c in LABELS if c in meta]
     return {row["image_id"]: {c: (None if pd.isna(row[c]) else int(row[c])) for c in columns}
             for row in meta.to_dict("records")}  # fmt: skip
