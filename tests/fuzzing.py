@@ -123,6 +123,7 @@ def _with_view(store: ViewStore | None, position, view) -> ViewStore | None:
     copied = dataclasses.replace(store, present=store.present.copy(),
                                  coefficients=store.coefficients.copy(),
                                  crop_coefficients=store.crop_coefficients.copy(),
+                                 crop_keys=store.crop_keys.copy(),
                                  pixel_variant=store.pixel_variant.copy())  # fmt: skip
     copied.fill(int(position), ViewBlock.of([view]))
     return copied

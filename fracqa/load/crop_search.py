@@ -48,7 +48,6 @@ from fracqa.load.image_hashes import (
     axis_weights,
     canonical,
     crop_boxes,
-    crop_keys,
     descriptors,
     hash_bits,
     inverse,
@@ -67,7 +66,6 @@ STEPS = (0.01, 0.005, 0.0025, 0.001, 0.0005)  # the pattern search's steps, per 
 CHUNK = 20_000  # candidates compared at once in step 2
 QUERY_BLOCK = 1024  # images looked up at once (the candidates of ten times the release's
 # images are millions: they are found, compared and dropped a block of queries at a time)
-KEY_BLOCK = 4096  # images whose crop keys are computed at once
 MATCHES_AT_ONCE = 1_000_000  # key matches compared at once
 MAX_KEY_BOXES = 2048  # a key more boxes share than this tells nothing (the release's most
 # shared key is in 39): it is left out, so that a cluster of look-alike images costs little
@@ -177,9 +175,7 @@ class _KeyTable:
 
     @classmethod
     def of(cls, store: ViewStore, rows: np.ndarray) -> _KeyTable:
-        keys = np.concatenate([crop_keys(store.crop_coefficients[rows[start:start + KEY_BLOCK]])
-                               for start in range(0, len(rows), KEY_BLOCK)])  # fmt: skip
-        return cls(keys, rows)
+        return cls(store.crop_keys[rows], rows)
 
     def matches(self, own: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
         """(query, image, box, turn) for every probe of a query's key (its coefficients `own`)
