@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 
 from fixtures.defects_augmented import EXIF_TRANSPOSE, ORIENTATION_TAG, collimation_frame
 from fixtures.imagery import render_image
-from fracqa.load import crop_search, view_match
+from fracqa.load import crop_search, view_match, view_store
 from fracqa.load import image_hashes as ih
 from fracqa.load.crop_search import align, crop_pairs
 from fracqa.load.image_hashes import DIHEDRAL, compose, inverse
@@ -289,3 +289,28 @@ def test_key_matches_in_batches_are_the_matches_at_once(monkeypatch):
     assert found() == whole and len(whole) > 7
     monkeypatch.setattr(crop_search, "MAX_KEY_BOXES", 0)
     assert found() == set()  # every key is shared by more boxes than that: none looked up
+
+
+@pytest.mark.parametrize("temporary_file", [True, False])
+def test_the_crop_coefficients_read_back_as_written(temporary_file, monkeypatch):
+    """Kept in a temporary file (or in memory, where none can be made), read a slab of images
+    at a time for the (image, box) pairs the crop search asks for: the same values as the
+    array they came from, whichever slab each pair falls in."""
+    if not temporary_file:
+        def refused(*args, **kwargs):
+            raise OSError(30, "Read-only file system")
+
+        monkeypatch.setattr(view_store.tempfile, "TemporaryFile", refused)
+    rng = np.random.default_rng(3)
+    count = view_store.SLAB * 2 + 5
+    written = rng.integers(-127, 128, (count, view_store.BOXES, view_store.DESCRIPTOR),
+                           dtype=np.int8)  # fmt: skip
+    crops = view_store.CropFile(count)
+    assert (crops._memory is None) == temporary_file
+    crops.write(0, written[:1000])
+    crops.write(1000, written[1000:])
+    images = rng.integers(0, count, 5000)
+    boxes = rng.integers(0, view_store.BOXES, 5000)
+    assert np.array_equal(crops[images, boxes], written[images, boxes])
+    assert np.array_equal(crops[count - 1], written[count - 1])
+    assert np.array_equal(crops.copy()[:], written)

@@ -72,13 +72,21 @@ class CropFile:
 
     def __init__(self, count: int):
         self.shape = (count, BOXES, DESCRIPTOR)
-        self._file = tempfile.TemporaryFile(prefix="fracqa-crops-")  # noqa: SIM115 - lives with the store
-        self._file.truncate(max(1, count * self.ROW))
+        self._memory: np.ndarray | None = None  # where no temporary file can be made
+        try:
+            self._file = tempfile.TemporaryFile(prefix="fracqa-crops-")  # noqa: SIM115
+            self._file.truncate(max(1, count * self.ROW))
+        except OSError:
+            self._memory = np.zeros(count * self.ROW, dtype=np.int8)
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def write(self, start: int, rows: np.ndarray) -> None:
+        if self._memory is not None:
+            flat = np.ascontiguousarray(rows, dtype=np.int8).reshape(-1)
+            self._memory[start * self.ROW:start * self.ROW + len(flat)] = flat
+            return
         data = np.ascontiguousarray(rows, dtype=np.int8).tobytes()
         written = 0
         while written < len(data):
@@ -117,6 +125,8 @@ class CropFile:
         must return a copy, not a view."""
         if stop <= start:
             return take(np.zeros(0, dtype=np.int8), start * self.ROW)
+        if self._memory is not None:
+            return take(self._memory, 0)
         first = start * self.ROW - start * self.ROW % mmap.ALLOCATIONGRANULARITY
         with mmap.mmap(self._file.fileno(), stop * self.ROW - first, offset=first,
                        access=mmap.ACCESS_READ) as mapped:  # fmt: skip
