@@ -161,7 +161,7 @@ def _grey(image: Image.Image, header: dict | None) -> Image.Image:
         wide = np.asarray(image, dtype=np.float64)
         top = float(2 ** min(int(bits), 16) - 1) if image.mode != "F" else max(wide.max(), 1.0)
         return Image.fromarray(np.clip(wide * (255.0 / top), 0, 255).astype(np.uint8), "L")
-    return image.convert("L")
+    return image if image.mode == "L" else image.convert("L")
 
 
 def _decode_leniently(data: bytes, found: dict) -> None:

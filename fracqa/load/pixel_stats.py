@@ -36,7 +36,12 @@ def pixel_stats(pixels: np.ndarray, size: tuple[int, int] | None = None,
     nonzero = share[share > 0]
     low, high = pixels.min(axis=1).astype(np.int16), pixels.max(axis=1).astype(np.int16)
     spans = high - low
-    flat = _flat_rows(low, high, spans)
+    if spans.min() > FLAT_LEVELS:  # the usual case: no row is flat
+        bottom = longest = 0.0
+    else:
+        flat = _flat_rows(low, high, spans)
+        bottom = round(_bottom_run(flat) / len(flat), 4)
+        longest = round(_longest_run(flat) / len(flat), 4)
     return {
         "px_mean": round(mean, 3),
         "px_std": round(float(np.sqrt((share * (levels - mean) ** 2).sum())), 3),
@@ -45,8 +50,8 @@ def pixel_stats(pixels: np.ndarray, size: tuple[int, int] | None = None,
         "px_p01": float(np.searchsorted(cumulative, 0.01)),
         "px_p99": float(np.searchsorted(cumulative, 0.99)),
         "px_entropy": round(float(-(nonzero * np.log2(nonzero)).sum()), 4),
-        "px_flat_bottom": round(_bottom_run(flat) / len(flat), 4),
-        "px_flat_run": round(_longest_run(flat) / len(flat), 4),
+        "px_flat_bottom": bottom,
+        "px_flat_run": longest,
         **edge_band(pixels, (low, high, spans), size, scale),
     }
 
