@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from fracqa import __version__
-from fracqa.catalogue import all_rules, closest, did_you_mean, find_rule
+from fracqa import __version__, inputs
+from fracqa.catalogue import all_rules, closest, did_you_mean, find_rule, select_rules
 from fracqa.errors import InternalFault, Unusable, where_it_failed
 from fracqa.load.files import inside
 from fracqa.options import FAIL_ON, Options, load_options
@@ -345,11 +345,32 @@ def _text_stream(args: argparse.Namespace, files: dict[str, Path | None]) -> Tex
     return sys.stderr if taking and args.output_format != "github" else sys.stdout
 
 
-def _audit(args: argparse.Namespace) -> int:
-    from fracqa.reports import console, github, html, json_report, junit, sarif
-    from fracqa.reports.verdict import verdict
-    from fracqa.runner import audit_with
+def _figures_standby(options: Options):
+    """A process that imports Great Expectations (two seconds) while this one imports the
+    rest and starts the audit, when the audit measures the published figures and has more
+    than one core (see workers.Standby); None otherwise."""
+    settings = options.settings
+    if (settings.workers or os.cpu_count() or 1) <= 1:
+        return None
+    try:
+        rules = select_rules(options.select, options.ignore, options.severity,
+                             croissant=settings.croissant is not None, ocr=settings.ocr)
+    except Exception:  # noqa: BLE001 - the audit itself reports a bad selection
+        return None
+    if inputs.FIGURES not in inputs.closure(set().union(*(rule.needs for rule in rules))):
+        return None
+    from fracqa.workers import Standby
 
+    return Standby(_ready_great_expectations)
+
+
+def _ready_great_expectations() -> None:
+    from fracqa.figures import import_great_expectations
+
+    import_great_expectations()
+
+
+def _audit(args: argparse.Namespace) -> int:
     files = {"JSON": args.json, "HTML": args.html, "JUnit": args.junit, "SARIF": args.sarif}
     options = _options(args, args.root)
     if args.show_config:
@@ -357,7 +378,19 @@ def _audit(args: argparse.Namespace) -> int:
         return EXIT_OK
     stream = _text_stream(args, files)
     _check_outputs(files, args.root)
-    result = audit_with(args.root, options, evidence=bool(args.html))[0]
+    try:
+        standby = _figures_standby(options)
+        from fracqa.reports import console, github, html, json_report, junit, sarif
+        from fracqa.reports.verdict import verdict
+        from fracqa.runner import audit_with
+
+        result = audit_with(args.root, options, evidence=bool(args.html), standby=standby)[0]
+    except BaseException:
+        if "fracqa.workers" in sys.modules:
+            sys.modules["fracqa.workers"].end_standbys()
+        raise
+    if standby is not None:
+        standby.close()
     fail_on = options.fail_on
     renderers = {
         "JSON": lambda: json_report.render(result, fail_on).encode("utf-8"),

@@ -34,7 +34,7 @@ from fracqa.load.images import (
 from fracqa.load.splits import SplitTables, load_splits
 from fracqa.load.view_store import ViewStore
 from fracqa.model import Hit, Rule
-from fracqa.workers import Workers
+from fracqa.workers import Standby, Workers
 
 # Each annotation format's loader, imported only when the format is read.
 LOADERS = {inputs.COCO: "fracqa.load.coco:load_coco", inputs.VGG: "fracqa.load.vgg:load_vgg",
@@ -192,12 +192,14 @@ def load_release(layout: Layout, settings: Settings | None = None,
                  needs: frozenset[str] = frozenset(inputs.ALL),
                  expectations: Expectations | None = None,
                  meanwhile: Callable[[], Any] | None = None,
-                 early: Callable[[Release], Any] | None = None) -> Release:  # fmt: skip
+                 early: Callable[[Release], Any] | None = None,
+                 standby: Standby | None = None) -> Release:  # fmt: skip
     """Read the inputs in `needs`, each once. The published figures (measured with
     `expectations`), the image files and the YOLO and VOC files are read in the worker pool
     while this process reads the rest, then calls `meanwhile` (if given), and `early(release)`
     once every input but the images and the figures is loaded, before it waits for those;
-    YOLO's pixel boxes are placed once the real image sizes are known."""
+    YOLO's pixel boxes are placed once the real image sizes are known. The figures are measured
+    in the `standby` process, when one was started (with Great Expectations imported)."""
     settings = settings or Settings()
     release = Release(layout, needs, settings)
     if inputs.CROISSANT in needs and settings.croissant is not None:
@@ -218,7 +220,7 @@ def load_release(layout: Layout, settings: Settings | None = None,
             # a process of its own, started first, so that it has ended before this process
             # holds the release's tables (ten times the release: 40,830 images).
             frames = statistics_frames(release.dataset_csv, release.meta, release.splits)
-            figures = workers.submit_alone(measure, expectations, frames,
+            figures = workers.submit_alone(measure, expectations, frames, standby=standby,
                                            what="the Great Expectations process")  # fmt: skip
         # YOLO and VOC (a file per image) first, so that their few chunks are read in the pool
         # before the images, while COCO and VGG are read here.

@@ -22,6 +22,7 @@ from fracqa.model import AuditRecord, Fault, Finding, Hit, Rule, Severity
 from fracqa.options import Options
 from fracqa.release import Release, RuleView, load_release
 from fracqa.waivers import Waivers, Waiving, apply_waivers, load_waivers
+from fracqa.workers import Standby
 
 
 def run_audit(
@@ -45,13 +46,15 @@ def run_audit(
 
 
 def audit_with(root: Path | str, options: Options, evidence: bool = False,
-               load: frozenset[str] = frozenset()) -> tuple[AuditRecord, Release]:  # fmt: skip
+               load: frozenset[str] = frozenset(),
+               standby: Standby | None = None) -> tuple[AuditRecord, Release]:  # fmt: skip
     """Audit the release at `root` with everything `options` configures, its waivers file
     included; returns the loaded release too, with the inputs in `load` loaded whatever the
-    rules need (`fracqa diff` compares them)."""
+    rules need (`fracqa diff` compares them). The published figures are measured in the
+    `standby` process if one is given (see `figures.standby`)."""
     waivers = load_waivers(options.waivers) if options.waivers else None
     return audit_release(root, options.select, options.ignore, options.settings,
-                         options.severity, waivers, evidence, load)  # fmt: skip
+                         options.severity, waivers, evidence, load, standby)  # fmt: skip
 
 
 # What is read in the worker pool (the images) or a process of its own (the figures): the
@@ -75,6 +78,7 @@ def audit_release(
     waivers: Waivers | None = None,
     evidence: bool = False,
     load: frozenset[str] = frozenset(),
+    standby: Standby | None = None,
 ) -> tuple[AuditRecord, Release]:
     """run_audit, also returning the loaded release (its tables), which `fracqa diff` compares."""
     return_large_blocks()
@@ -104,7 +108,8 @@ def audit_release(
 
     release = load_release(layout, settings, needs, expectations,
                            meanwhile=lambda: _import_checks(rules),
-                           early=lambda loaded: check(loaded, early))  # fmt: skip
+                           early=lambda loaded: check(loaded, early),
+                           standby=standby)  # fmt: skip
     check(release, [rule for rule in release_rules if rule.needs & LATE_INPUTS])
     findings = redact_findings(findings, redactions)
     if waivers is not None:

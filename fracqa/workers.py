@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -27,7 +28,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from fracqa.errors import InternalFault
@@ -105,6 +106,7 @@ class Workers:
         self.count = count or os.cpu_count() or 1
         self._pool = _Pool(self.count) if self.count > 1 else None
         self._alone: list[Alone] = []
+        self._standing: list[Standby] = []
 
     def submit(self, function: Callable, *args) -> _Job | Deferred:
         """`function(*args)` in the pool (its `.result()` raises BrokenProcessPool if the job
@@ -152,14 +154,16 @@ class Workers:
                     results[index] = lost(tasks[index], str(died))
         return results
 
-    def submit_alone(self, function: Callable, *args,
-                     what: str | None = None) -> Retried | Deferred:  # fmt: skip
+    def submit_alone(self, function: Callable, *args, what: str | None = None,
+                     standby: Standby | None = None) -> Retried | Deferred:  # fmt: skip
         """Run a heavy job in a process of its own, which ends as soon as its job is done, so
-        that its memory is not held through the rest of the audit. If that process dies, the
-        job is run once more; a second death is an InternalFault naming `what`."""
+        that its memory is not held through the rest of the audit (the `standby` process, if
+        given and not used yet, readied for it). If that process dies, the job is run once
+        more; a second death is an InternalFault naming `what`."""
         if self._pool is None:
             return Deferred(function, args)
-        return Retried(self, function, args, what or f"the process running {function.__name__}")
+        return Retried(self, function, args, what or f"the process running {function.__name__}",
+                       standby)  # fmt: skip
 
     def _alone_job(self, function: Callable, args: tuple) -> Alone:
         alone = Alone(function, args)
@@ -184,6 +188,8 @@ class Workers:
         """End every process of the pool and every process of its own now, their jobs
         unfinished."""
         with _undisturbed():
+            for standby in self._standing:
+                standby.terminate()
             for alone in self._alone:
                 alone.terminate()
             if self._pool is not None:
@@ -196,6 +202,8 @@ class Workers:
         if kind is not None:  # an error, Ctrl-C or SIGTERM: no job's result is wanted any more
             self.stop()
             return
+        for standby in self._standing:
+            standby.close()  # normally done already
         for alone in self._alone:
             alone.terminate()  # normally done and reaped already
         if self._pool is not None:
@@ -287,13 +295,90 @@ class Alone:
         self._process.join()
 
 
+class Standby:
+    """A process forked early, which readies itself (`prepare()`: imports that take seconds)
+    while this one goes on, then runs the one job `submit` sends it and ends, as an Alone does.
+    Great Expectations, two seconds to import, is imported so while the audit starts (one core
+    is idle then) rather than while the images are read (both are busy). Not sent a job, it
+    ends when `close`d."""
+
+    def __init__(self, prepare: Callable[[], Any]):
+        context = multiprocessing.get_context()
+        jobs, self._jobs = context.Pipe(duplex=False)
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_stand_by, args=(prepare, jobs, sender, (self._jobs, self._receiver)),
+            daemon=True)  # fmt: skip
+        self.used = False
+        with _signals_held():  # a Ctrl-C arrives once it is known, and ended with the rest
+            self._process.start()
+            _STANDING.add(self)
+        jobs.close()
+        sender.close()
+
+    def submit(self, function: Callable, args: tuple) -> Alone | None:
+        """The job under way in the standby process (its `.result()` as an Alone's), or None
+        when the job cannot be sent to another process (a function defined in a function):
+        an Alone, forked with the job, then runs it."""
+        try:
+            job = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - not picklable: run where a fork carries it
+            return None
+        self.used = True
+        pending = Alone.__new__(Alone)
+        pending._receiver, pending._process, pending._outcome = (self._receiver, self._process,
+                                                                 None)  # fmt: skip
+        # sent from a thread: the process reads its job only once ready, and a job larger
+        # than the pipe holds would keep this one waiting till then
+        threading.Thread(target=self._send, args=(job,), daemon=True).start()
+        return pending
+
+    def _send(self, job: bytes) -> None:
+        # Whatever stops the sending (the process died, or was ended and the pipe closed
+        # meanwhile), the job's result() then says the process ended without a result.
+        with suppress(Exception):
+            self._jobs.send_bytes(job)
+            self._jobs.close()
+
+    def close(self) -> None:
+        """End the process: it has done its job (and ends of itself), or none will come (it is
+        terminated)."""
+        if self.used:
+            self._process.join(timeout=1)
+        self.terminate()
+
+    def terminate(self) -> None:
+        """End the process now, its job unfinished."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._jobs.close()
+        _STANDING.discard(self)
+
+
+_STANDING: set[Standby] = set()  # the standby processes not ended yet
+
+
+def end_standbys() -> None:
+    """End every standby process now (the audit stops early: an error, Ctrl-C, SIGTERM)."""
+    with _undisturbed():
+        for standby in list(_STANDING):
+            standby.terminate()
+
+
 class Retried:
     """A job in a process of its own, run a second time if its process dies (see
     Workers.submit_alone)."""
 
-    def __init__(self, workers: Workers, function: Callable, args: tuple, what: str):
+    def __init__(self, workers: Workers, function: Callable, args: tuple, what: str,
+                 standby: Standby | None = None):  # fmt: skip
         self._workers, self._function, self._args, self._what = workers, function, args, what
-        self._first = workers._alone_job(function, args)
+        self._first: Alone | None = None
+        if standby is not None and not standby.used:
+            workers._standing.append(standby)
+            self._first = standby.submit(function, args)
+        if self._first is None:
+            self._first = workers._alone_job(function, args)
 
     def result(self) -> Any:
         try:
@@ -467,6 +552,23 @@ def _marked(mark: int, function: Callable, args: tuple) -> Any:
         return function(*args)
     finally:
         _MARKS[mark] = 0  # done (or raised): it did not kill its process
+
+
+def _stand_by(prepare: Callable[[], Any], jobs, sender, parent_ends: tuple) -> None:
+    _quiet_signals()
+    for end in parent_ends:  # this process's copies of the other ends: the pipes' ends are
+        end.close()  # seen when the main process closes (or loses) its own
+    parent = os.getppid()
+    with suppress(Exception):  # the job then fails as it would have, and says so
+        prepare()
+    try:
+        while not jobs.poll(LOOK):
+            if os.getppid() != parent:  # the main process is gone (a later fork holds the
+                return  # pipe's end open, so its end is not seen)
+        function, args = pickle.loads(jobs.recv_bytes())
+    except EOFError:  # no job after all
+        return
+    _run_alone(sender, function, args)
 
 
 def _run_alone(sender, function: Callable, args: tuple) -> None:
