@@ -1,7 +1,5 @@
 """`python -m fracqa` is the `fracqa` command."""
 
-import sys
+from fracqa.cli import command
 
-from fracqa.cli import main
-
-sys.exit(main())
+command()
