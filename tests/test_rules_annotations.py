@@ -386,6 +386,20 @@ def test_swapped_yolo_centres_carried_into_voc_are_one_finding_on_yolo(sample_co
                                         "Annotations/PASCAL VOC/IMG0000307.xml"]
 
 
+def test_a_yolo_file_written_in_pixels_is_one_finding(sample_copy):
+    """Every line in pixels: one ANN015 for the file, not a value per line, a box off the image
+    per line (ANN013) and a disagreement per line (ANN018); run without ANN015, ANN018 names
+    the reading that makes the file agree with the other formats."""
+    plant.yolo_in_pixels(sample_copy, MULTI)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.file) == ("ANN015", "Annotations/YOLO/IMG0000307.txt")
+    assert "every one of its 3 lines has values above 1, pixels rather than fractions" in (
+        finding.message)
+    [reading] = audit_rules(sample_copy, ["ANN018"]).findings
+    assert "its values are pixels, not fractions of the image's width and height (all 3 " \
+        "lines): read so, its boxes agree with COCO, VGG and VOC" in reading.message
+
+
 def test_a_yolo_file_normalised_by_another_image_size_says_so(sample_copy):
     plant.normalise_yolo_by(sample_copy, MULTI, (2304, 2880))
     [finding] = audit_rules(sample_copy).findings

@@ -514,7 +514,10 @@ def test_a_vgg_filename_with_its_folder_is_not_keyed_by_another_image(sample_cop
     entry = defects_annotations.vgg_entry(document, image_id)[1]
     entry["filename"] = f"images/Fractured/{image_id}"
     defects_annotations.write_vgg(sample_copy, document)
-    assert codes(audit_rules(sample_copy)) == {"ANN025", "ANN010"}
+    [finding] = audit_rules(sample_copy).findings  # not also "no VGG entry" (ANN010)
+    assert (finding.rule, finding.image_id) == ("ANN025", image_id)
+    assert "a reader joining it to the image folder finds no file" in finding.message
+    assert codes(audit_rules(sample_copy, ["ANN010"])) == {"ANN010"}  # alone, it is missing
 
 
 def test_vgg_entries_keyed_by_file_name_alone_are_their_own(sample_copy):
@@ -538,6 +541,16 @@ def test_a_folder_in_a_coco_file_name_is_ann025_not_an_unknown_image(sample_copy
     assert finding.image_id == image_id
     assert finding.details["written"] == f"images/Fractured/{image_id}"
     assert not findings_of(result, "ANN006")
+
+
+def test_a_file_name_in_the_current_folder_is_found_by_a_path_join_not_by_name(sample_copy):
+    image_id = _one(sample_copy)
+    document = plant.read_coco(sample_copy)
+    plant.coco_image(document, image_id)["file_name"] = f"./{image_id}"
+    plant.write_coco(sample_copy, document)
+    [finding] = audit_rules(sample_copy).findings
+    assert finding.rule == "ANN025" and "still finds the file" in finding.message
+    assert f"no join by file name finds {image_id}'s entry" in finding.message
 
 
 def test_a_path_out_of_the_release_stays_an_unknown_image(sample_copy):

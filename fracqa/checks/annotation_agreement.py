@@ -282,6 +282,8 @@ def box_disagreement(release: Release) -> Iterator[Hit]:
     tolerance = release.tolerances.pixels
     chained: dict[tuple, list[Reading]] = {}
     for reading in readings(release):
+        if reading.kind == "pixels" and (not release.running or "ANN015" in release.running):
+            continue  # YOLO values in pixels: ANN015's, once per file
         if not reading.harmless:
             image_id = reading.members[0][0].image_id
             key = (image_id, reading.kind, str(reading.params))

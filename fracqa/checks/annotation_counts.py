@@ -10,7 +10,8 @@ from fracqa.catalogue import rule
 from fracqa.checks.annotation_extras import explained
 from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
 from fracqa.checks.annotation_votes import listing
-from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, VGG, VOC, YOLO
+from fracqa.checks.reader_structure import folder_named
+from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
 from fracqa.model import Hit
 from fracqa.release import Release
 
@@ -150,16 +151,21 @@ def annotation_on_non_fractured(release: Release) -> Iterator[Hit]:
 
 
 @rule("ANN010", "missing-annotation-entry", "annotations", "error",
-      "a fractured image is absent from a format", needs=(COCO, VGG, YOLO, VOC, CSV))  # fmt: skip
+      "a fractured image is absent from a format",
+      needs=(COCO, VGG, YOLO, VOC, CSV, IMAGE_FILES))  # fmt: skip
 def missing_annotation_entry(release: Release) -> Iterator[Hit]:
     """A fractured image has no entry in the COCO or VGG file, or no YOLO or VOC file.
-    (Non-fractured images may have empty YOLO and VOC files or none: both are normal.)
+    (Non-fractured images may have empty YOLO and VOC files or none: both are normal.) An entry
+    that names the image with a folder in front of it is ANN025's, which says that a join by
+    file name misses it.
 
     Why: users of that format get the image without its fracture, as if it were a negative.
     Fix: regenerate the format's annotations for the image from the COCO masks.
     """
     fractured = labels(release)
     fractured = list(fractured.loc[fractured["fractured"] == 1, "image_id"])
+    with_folder = ({(fmt, base) for (fmt, _), base in folder_named(release).items()}
+                   if not release.running or "ANN025" in release.running else set())  # fmt: skip
     for fmt in FORMATS:
         if not release.annotations.readable(fmt):
             continue  # LAY003 or ANN001 already reports the whole format
@@ -167,7 +173,7 @@ def missing_annotation_entry(release: Release) -> Iterator[Hit]:
         folder = release.layout.annotation_dirs[fmt]
         where = release.layout.relative(folder)
         for image_id in fractured:
-            if image_id not in entered:
+            if image_id not in entered and (fmt, image_id) not in with_folder:
                 yield Hit(f"{image_id} is fractured but has no {label(fmt)} annotation "
                           f"({_what(fmt)})", image_id, where,
                           details={"format": fmt})  # fmt: skip

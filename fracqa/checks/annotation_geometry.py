@@ -314,16 +314,32 @@ def _rounded_sliver(release: Release, row, width: float, height: float) -> bool:
 @rule("ANN015", "yolo-out-of-range", "annotations", "error",
       "a YOLO value is outside [0, 1]", needs=(YOLO,))  # fmt: skip
 def yolo_out_of_range(release: Release) -> Iterator[Hit]:
-    """A YOLO centre, width or height is below 0 or above 1.
+    """A YOLO centre, width or height is below 0 or above 1. A file whose every line has a value
+    above 1 was written in pixels: one finding for the file.
 
     Why: YOLO values are fractions of the image's size; anything outside [0, 1] is a box that
-    is not normalised (pixels written by mistake) or runs off the image.
+    is not normalised (pixels written by mistake) or runs off the image. Ultralytics refuses
+    the file ('non-normalized or out of bounds coordinates').
     Fix: regenerate the YOLO line from the COCO box, dividing by the image's width and height.
     """
+    by_file: dict[str, list[tuple]] = {}
     for row in instances(release, "yolo", readable=True).itertuples(index=False):
         values = dict(zip(("cx", "cy", "w", "h"), row.extra["normalised"], strict=True))
-        wrong = {k: v for k, v in values.items() if not 0 <= v <= 1}
-        if wrong:
-            shown = ", ".join(f"{k}={v:g}" for k, v in wrong.items())
-            yield Hit(f"{row.file} {row.location} has {shown}, outside [0, 1]", row.image_id,
-                      row.file, row.location, {**evidence(row), "normalised": values})  # fmt: skip
+        by_file.setdefault(row.file, []).append(
+            (row, values, {k: v for k, v in values.items() if not 0 <= v <= 1}))
+    for file, lines in by_file.items():
+        if len(lines) > 1 and all(any(v > 1 for v in wrong.values()) for *_, wrong in lines):
+            row, values, wrong = lines[0]
+            shown = ", ".join(f"{k}={v:g}" for k, v in values.items())
+            yield Hit(f"{file}: every one of its {len(lines)} lines has values above 1, pixels "
+                      f"rather than fractions of the image's width and height ({row.location}: "
+                      f"{shown})", row.image_id, file, row.location,
+                      {**evidence(row), "lines": [r.location for r, *_ in lines],
+                       "normalised": [v for _, v, _ in lines]})  # fmt: skip
+            continue
+        for row, values, wrong in lines:
+            if wrong:
+                shown = ", ".join(f"{k}={v:g}" for k, v in wrong.items())
+                yield Hit(f"{row.file} {row.location} has {shown}, outside [0, 1]",
+                          row.image_id, row.file, row.location,
+                          {**evidence(row), "normalised": values})  # fmt: skip

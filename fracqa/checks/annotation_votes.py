@@ -299,8 +299,8 @@ def _file_reading(fmt: str, members: list, groups: list[dict], size, release_siz
                   tolerance: float) -> Reading | None:  # fmt: skip
     """The way the image's YOLO or VOC file writes every one of its boxes, when written as
     they are some disagree with the other formats and read that way all of them agree: a
-    pixel convention, cx and cy swapped, x and y transposed, normalised by another size, or
-    (with two boxes or more) one shift."""
+    pixel convention, cx and cy swapped, x and y transposed, YOLO values in pixels, normalised
+    by another size, or (with two boxes or more) one shift."""
     references = _references(fmt, groups, tolerance)
     if not references or len(references) != len(members):
         return None
@@ -343,6 +343,10 @@ def _candidates(fmt: str, members: list, references: list, size, release_sizes,
             yield ("transposed", "x and y are swapped (cx with cy, w with h)", False,
                    lambda row, written: _yolo_box(row, written, (1, 0, 3, 2), size, size),
                    {})  # fmt: skip
+            yield ("pixels", "its values are pixels, not fractions of the image's width and "
+                   "height", False,
+                   lambda row, written: _yolo_box(row, written, (0, 1, 2, 3), (1, 1), size),
+                   {"image_size": [width, height]})  # fmt: skip
         for other in [(height, width), *release_sizes]:
             if tuple(other) == (width, height):
                 continue

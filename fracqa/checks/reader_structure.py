@@ -58,11 +58,15 @@ def file_name_with_folder(release: Release) -> Iterator[Hit]:
         base = named.get((row.format, row.image_id))
         if base is not None:
             what = "file_name" if row.format == "coco" else "filename"
+            folders = [part for part in _SEPARATOR.split(row.image_id)[:-1] if part]
+            joined = ("a reader joining it to the image folder still finds the file (the "
+                      "folder is the current one), but" if set(folders) <= {"."} and
+                      "\\" not in row.image_id else
+                      "a reader joining it to the image folder finds no file, and")  # fmt: skip
             yield Hit(f"{label(row.format)} {row.location} has the {what} {row.image_id!r}, a "
                       f"path with a folder, where the release names the image alone ({base!r}): "
-                      f"a reader joining it to the image folder finds no file, and no join by "
-                      f"file name finds {base}'s entry", base, row.file, row.location,
-                      {"format": row.format, "written": row.image_id})  # fmt: skip
+                      f"{joined} no join by file name finds {base}'s entry", base, row.file,
+                      row.location, {"format": row.format, "written": row.image_id})  # fmt: skip
 
 
 @rule("ANN026", "coco-zero-id", "annotations", "warning",
