@@ -553,6 +553,32 @@ def test_a_file_name_in_the_current_folder_is_found_by_a_path_join_not_by_name(s
     assert f"no join by file name finds {image_id}'s entry" in finding.message
 
 
+@pytest.mark.parametrize(("write", "how"), [
+    (str.lower, "in another case"),
+    (lambda image_id: image_id + " ", "with white space around it"),
+    (lambda image_id: image_id.replace(".jpg", ".JPG"), "with the suffix .JPG"),
+])  # fmt: skip
+def test_a_coco_file_name_spelt_otherwise_is_one_finding_naming_the_image(write, how,
+                                                                          sample_copy):  # fmt: skip
+    """Not also "no COCO entry" for the image (ANN010): one cause, one finding."""
+    image_id = _one(sample_copy)
+    document = plant.read_coco(sample_copy)
+    plant.coco_image(document, image_id)["file_name"] = write(image_id)
+    plant.write_coco(sample_copy, document)
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN006", image_id)
+    assert f"which is {image_id} written {how}" in finding.message
+
+
+def test_a_yolo_file_named_after_the_image_file_is_one_finding(sample_copy):
+    image_id = _one(sample_copy)
+    path = defects_annotations.yolo_path(sample_copy, image_id)
+    path.rename(path.with_name(f"{image_id}.txt"))  # IMG0000307.jpg.txt
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("ANN006", image_id)
+    assert "written with its suffix twice" in finding.message
+
+
 def test_a_path_out_of_the_release_stays_an_unknown_image(sample_copy):
     document = plant.read_coco(sample_copy)
     plant.coco_image(document, _one(sample_copy))["file_name"] = "../../etc/passwd"

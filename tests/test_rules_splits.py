@@ -52,6 +52,22 @@ def test_an_unknown_id_names_its_split_file(sample_copy):
     assert finding.file == SPLIT_FILES + "valid.csv"
 
 
+@pytest.mark.parametrize(("write", "how"), [
+    (str.lower, "in another case"),
+    (lambda image_id: image_id.removesuffix(".jpg"), "without its suffix .jpg"),
+])  # fmt: skip
+def test_an_id_spelt_otherwise_is_one_finding_naming_the_image(write, how, sample_copy):
+    """A fractured image listed as 'img0000307.jpg' or 'IMG0000307' is the image spelt
+    otherwise: one SPL002 naming it, not also 'fractured but in no split' (SPL004)."""
+    path = plant.split_path(sample_copy, "train")
+    image_id = plant.split_ids(sample_copy, "train")[3]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(image_id, write(image_id), 1), encoding="utf-8")
+    [finding] = audit_rules(sample_copy).findings
+    assert (finding.rule, finding.image_id) == ("SPL002", image_id)
+    assert f"which is {image_id} written {how}" in finding.message
+
+
 def test_a_deleted_split_file_is_a_layout_finding_and_the_rest_runs(sample_copy):
     plant.delete_split_file(sample_copy, "valid")
     negative = plant.add_to_split(sample_copy, image_with(sample_copy, fractured=0), "test")

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_extras import explained
-from fracqa.checks.annotation_facts import FORMATS, instances, label, labels
+from fracqa.checks.annotation_facts import FORMATS, instances, label, labels, release_images
 from fracqa.checks.annotation_votes import listing
 from fracqa.checks.reader_structure import folder_named
 from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
 from fracqa.model import Hit
+from fracqa.names import spelt_otherwise
 from fracqa.release import Release
 
 
@@ -156,16 +157,15 @@ def annotation_on_non_fractured(release: Release) -> Iterator[Hit]:
 def missing_annotation_entry(release: Release) -> Iterator[Hit]:
     """A fractured image has no entry in the COCO or VGG file, or no YOLO or VOC file.
     (Non-fractured images may have empty YOLO and VOC files or none: both are normal.) An entry
-    that names the image with a folder in front of it is ANN025's, which says that a join by
-    file name misses it.
+    that names the image with a folder in front of it is ANN025's, one that spells its name
+    otherwise ANN006's: each says that a join by file name misses it.
 
     Why: users of that format get the image without its fracture, as if it were a negative.
     Fix: regenerate the format's annotations for the image from the COCO masks.
     """
     fractured = labels(release)
     fractured = list(fractured.loc[fractured["fractured"] == 1, "image_id"])
-    with_folder = ({(fmt, base) for (fmt, _), base in folder_named(release).items()}
-                   if not release.running or "ANN025" in release.running else set())  # fmt: skip
+    elsewhere = _named_otherwise(release)
     for fmt in FORMATS:
         if not release.annotations.readable(fmt):
             continue  # LAY003 or ANN001 already reports the whole format
@@ -173,10 +173,26 @@ def missing_annotation_entry(release: Release) -> Iterator[Hit]:
         folder = release.layout.annotation_dirs[fmt]
         where = release.layout.relative(folder)
         for image_id in fractured:
-            if image_id not in entered and (fmt, image_id) not in with_folder:
+            if image_id not in entered and (fmt, image_id) not in elsewhere:
                 yield Hit(f"{image_id} is fractured but has no {label(fmt)} annotation "
                           f"({_what(fmt)})", image_id, where,
                           details={"format": fmt})  # fmt: skip
+
+
+def _named_otherwise(release: Release) -> set[tuple[str, str]]:
+    """(format, image) for the images a format enters under a name with a folder in front of
+    it (ANN025) or spelt otherwise (ANN006), when those rules run: they say that a reader that
+    matches names misses the image, which is then not reported again as absent."""
+    found = set()
+    if not release.running or "ANN025" in release.running:
+        found |= {(fmt, base) for (fmt, _), base in folder_named(release).items()}
+    if not release.running or "ANN006" in release.running:
+        known = release_images(release) | set(release.meta["image_id"].dropna())
+        entries = release.annotations.entries
+        spelt = spelt_otherwise(entries.loc[~entries["image_id"].isin(known), "image_id"], known)
+        found |= {(fmt, spelt[name][0]) for fmt, name
+                  in entries[["format", "image_id"]].itertuples(index=False) if name in spelt}
+    return found
 
 
 def _what(fmt: str) -> str:

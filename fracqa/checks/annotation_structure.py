@@ -17,6 +17,7 @@ from fracqa.checks.reader_structure import folder_named
 from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.load.annotation_table import is_integer
 from fracqa.model import Hit
+from fracqa.names import spelt_otherwise
 from fracqa.release import Release
 
 CLASS_NAME = "fractured"
@@ -204,16 +205,25 @@ def unknown_image(release: Release) -> Iterator[Hit]:
     behind_folder = [(fmt, name) in named
                      for fmt, name in unknown[["format", "image_id"]].itertuples(index=False)]
     unknown = unknown[~pd.Series(behind_folder, index=unknown.index, dtype=bool)]
+    spelt = spelt_otherwise(unknown["image_id"], known)
     for image_id, group in unknown.groupby("image_id", sort=True):
         named = ", ".join(sorted({label(fmt) for fmt in group["format"]}))
+        details = {"files": sorted(set(group["file"])), "formats": sorted(set(group["format"]))}
+        if image_id in spelt:
+            meant, how = spelt[image_id]
+            yield Hit(f"{named} annotate{'s' if len(group) == 1 else ''} {image_id!r}, which is "
+                      f"{meant} written {how}: a reader that opens the image by this name on a "
+                      f"case-sensitive file system, or joins the annotations to dataset.csv or "
+                      f"the split by name, misses the image and its annotations",
+                      meant, group["file"].iloc[0], group["location"].iloc[0],
+                      {**details, "written": image_id, "image": meant})  # fmt: skip
+            continue
         what = ("a path, not an image name (it is not followed)"
                 if any(mark in image_id for mark in ("/", "\\", "..")) else
                 "not an image of the release")  # fmt: skip
         yield Hit(f"{named} annotate{'s' if len(group) == 1 else ''} {image_id!r}, which is "
                   f"{what}", image_id, group["file"].iloc[0],
-                  group["location"].iloc[0],
-                  {"files": sorted(set(group["file"])),
-                   "formats": sorted(set(group["format"]))})  # fmt: skip
+                  group["location"].iloc[0], details)  # fmt: skip
 
 
 @rule("ANN007", "annotated-size-mismatch", "annotations", "error",

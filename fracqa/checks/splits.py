@@ -9,6 +9,7 @@ from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import labels, release_images
 from fracqa.inputs import CSV, IMAGE_FILES, SPLITS
 from fracqa.model import Hit
+from fracqa.names import spelt_otherwise
 from fracqa.release import Release
 
 
@@ -35,7 +36,16 @@ def split_unknown_id(release: Release) -> Iterator[Hit]:
     """
     known = release_images(release) | set(release.meta["image_id"].dropna())
     table = release.splits.table
-    for row in table[~table["image_id"].isin(known)].itertuples(index=False):
+    unknown = table[~table["image_id"].isin(known)]
+    spelt = spelt_otherwise(unknown["image_id"], known)
+    for row in unknown.itertuples(index=False):
+        if row.image_id in spelt:
+            meant, how = spelt[row.image_id]
+            yield Hit(f"{row.file} lists {row.image_id!r}, which is {meant} written {how}: a "
+                      f"reader that joins the split to the images or dataset.csv by name misses "
+                      f"it", meant, row.file, f"line {row.line}",
+                      {"written": row.image_id, "image": meant})  # fmt: skip
+            continue
         yield Hit(f"{row.file} lists {row.image_id!r}, which is not an image of the release",
                   row.image_id, row.file, f"line {row.line}")  # fmt: skip
 
@@ -57,10 +67,11 @@ def split_overlap(release: Release) -> Iterator[Hit]:
 
 
 @rule("SPL004", "split-missing-image", "splits", "error",
-      "a fractured image is in no split", needs=(SPLITS, CSV))  # fmt: skip
+      "a fractured image is in no split", needs=(SPLITS, CSV, IMAGE_FILES))  # fmt: skip
 def split_missing_image(release: Release) -> Iterator[Hit]:
     """A fractured image (fractured=1) is in none of train, valid and test. Checked only when
-    all three split files could be read.
+    all three split files could be read. An image a split lists under a name spelt otherwise is
+    SPL002's.
 
     Why: the image is left out of every experiment that follows the official split, and the
     split's published sizes no longer add up.
@@ -69,6 +80,9 @@ def split_missing_image(release: Release) -> Iterator[Hit]:
     if not release.splits.complete:
         return  # LAY005 or SPL001 reports the unreadable file
     listed = set(release.splits.table["image_id"])
+    if not release.running or "SPL002" in release.running:  # spelt otherwise: SPL002's
+        known = release_images(release) | set(release.meta["image_id"].dropna())
+        listed |= {meant for meant, _ in spelt_otherwise(listed - known, known).values()}
     fractured = labels(release)
     fractured = fractured[fractured["fractured"] == 1]
     for row in fractured[~fractured["image_id"].isin(listed)].itertuples(index=False):
