@@ -103,10 +103,9 @@ class RuleView:
     def tolerances(self):
         return self._release.settings.tolerances
 
-    @property
-    def running(self) -> frozenset[str]:
-        """The codes of the rules the audit runs (empty: every rule)."""
-        return self._release.running
+    def runs(self, code: str) -> bool:
+        """Whether the audit runs rule `code` (a rule leaves to it what it reports)."""
+        return not self._release.running or code in self._release.running
 
     def _require(self, *names: str) -> None:
         if not any(name in self._needs for name in names):

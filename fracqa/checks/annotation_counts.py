@@ -184,9 +184,9 @@ def _named_otherwise(release: Release) -> set[tuple[str, str]]:
     it (ANN025) or spelt otherwise (ANN006), when those rules run: they say that a reader that
     matches names misses the image, which is then not reported again as absent."""
     found = set()
-    if not release.running or "ANN025" in release.running:
+    if release.runs("ANN025"):
         found |= {(fmt, base) for (fmt, _), base in folder_named(release).items()}
-    if not release.running or "ANN006" in release.running:
+    if release.runs("ANN006"):
         known = release_images(release) | set(release.meta["image_id"].dropna())
         entries = release.annotations.entries
         spelt = spelt_otherwise(entries.loc[~entries["image_id"].isin(known), "image_id"], known)

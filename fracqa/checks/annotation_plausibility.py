@@ -206,11 +206,6 @@ def _where(item: Measured) -> tuple[str, dict]:
 # ------------------------------------------------------------------------------------ the rules
 
 
-def _runs(release: Release, code: str) -> bool:
-    """Whether the audit runs the rule `code` (every rule, when none was selected)."""
-    return not release.running or code in release.running
-
-
 def _too_large_or_small(item: Measured, limits: Limits) -> bool:
     return not limits.low <= item.share <= limits.high
 
@@ -298,8 +293,8 @@ def implausible_box_size(release: Release) -> Iterator[Hit]:
     """
     every = _limits(release)
     limits = every["share"]
-    masks = _reported_masks(release) if _runs(release, "ANN033") else set()
-    shaped = _runs(release, "ANN031")
+    masks = _reported_masks(release) if release.runs("ANN033") else set()
+    shaped = release.runs("ANN031")
     for item in _measured(release):
         if not _too_large_or_small(item, limits):
             continue
@@ -341,7 +336,7 @@ def implausible_box_shape(release: Release) -> Iterator[Hit]:
     Fix: look at the image and redraw the fracture's outline; regenerate the boxes from it.
     """
     every = _limits(release)
-    masks = _reported_masks(release) if _runs(release, "ANN033") else set()
+    masks = _reported_masks(release) if release.runs("ANN033") else set()
     troubles = _mask_troubles(release)
     for item in _measured(release):
         if _coco_key(item) in masks:

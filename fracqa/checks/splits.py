@@ -80,7 +80,7 @@ def split_missing_image(release: Release) -> Iterator[Hit]:
     if not release.splits.complete:
         return  # LAY005 or SPL001 reports the unreadable file
     listed = set(release.splits.table["image_id"])
-    if not release.running or "SPL002" in release.running:  # spelt otherwise: SPL002's
+    if release.runs("SPL002"):  # spelt otherwise: SPL002's
         known = release_images(release) | set(release.meta["image_id"].dropna())
         listed |= {meant for meant, _ in spelt_otherwise(listed - known, known).values()}
     fractured = labels(release)

@@ -148,9 +148,8 @@ def _deviations(release: Release, section: str) -> Iterator[Hit]:
 def _owner(release: Release, found: Explanation) -> str | None:
     """The section whose rule reports the explanation: the first of its sections whose rule
     the audit runs (with --select STA004 alone, STA004 reports it)."""
-    running = release.running
     return next((section for section in SECTIONS if section in found.sections
-                 and (not running or _rule_of(section) in running)), None)  # fmt: skip
+                 and release.runs(_rule_of(section))), None)  # fmt: skip
 
 
 def _rule_of(section: str) -> str:
