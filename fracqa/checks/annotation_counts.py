@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_extras import explained
-from fracqa.checks.annotation_facts import FORMATS, instances, label, labels, release_images
+from fracqa.checks.annotation_facts import FORMATS, instances, known_images, label, labels
 from fracqa.checks.annotation_votes import listing
 from fracqa.checks.reader_structure import folder_named
 from fracqa.inputs import ANNOTATION_FORMATS, COCO, CSV, IMAGE_FILES, VGG, VOC, YOLO
@@ -187,7 +187,7 @@ def _named_otherwise(release: Release) -> set[tuple[str, str]]:
     if release.runs("ANN025"):
         found |= {(fmt, base) for (fmt, _), base in folder_named(release).items()}
     if release.runs("ANN006"):
-        known = release_images(release) | set(release.meta["image_id"].dropna())
+        known = known_images(release)
         entries = release.annotations.entries
         spelt = spelt_otherwise(entries.loc[~entries["image_id"].isin(known), "image_id"], known)
         found |= {(fmt, spelt[name][0]) for fmt, name

@@ -29,11 +29,12 @@ def labels(release: Release) -> pd.DataFrame:
     return release.derived("readable-labels", compute, uses=(CSV,))
 
 
-def release_images(release: Release) -> set[str]:
-    """The ids of the .jpg files in the two class folders."""
+def known_images(release: Release) -> set[str]:
+    """The names an annotation or split file may use for an image of the release: the files in
+    the two class folders and the ids of dataset.csv."""
     images = release.images
     in_class = images["folder"].isin(["fractured", "non_fractured"])
-    return set(images.loc[in_class, "image_id"])
+    return set(images.loc[in_class, "image_id"]) | set(release.meta["image_id"].dropna())
 
 
 def instances(

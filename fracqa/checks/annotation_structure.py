@@ -9,8 +9,8 @@ import pandas as pd
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_facts import (
     instances,
+    known_images,
     label,
-    release_images,
     size_disagreements,
 )
 from fracqa.checks.reader_structure import folder_named
@@ -190,7 +190,7 @@ def unknown_image(release: Release) -> Iterator[Hit]:
     layout = release.layout
     if layout.fractured_dir is None or layout.non_fractured_dir is None:
         return  # LAY002 reports the missing folder; every image would look unknown
-    known = release_images(release) | set(release.meta["image_id"].dropna())
+    known = known_images(release)
     entries = release.annotations.entries
     # The YOLO and VOC files that could not be read speak of an image too (ANN001 says why).
     files = {(fmt, source.present) for fmt, source in release.annotations.sources.items()}

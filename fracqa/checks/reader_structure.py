@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from fracqa.catalogue import rule
 from fracqa.checks.annotation_extras import count_note, exact_copies
-from fracqa.checks.annotation_facts import instances, label, release_images
+from fracqa.checks.annotation_facts import instances, known_images, label
 from fracqa.checks.annotation_votes import CHAIN, listing
 from fracqa.inputs import COCO, CSV, IMAGE_FILES, IMAGE_HEADERS, VGG, VOC, YOLO
 from fracqa.model import Hit
@@ -23,7 +23,7 @@ def folder_named(release: Release) -> dict[tuple[str, str], str]:
     of it (`images/Fractured/IMG0000019.jpg`), for the names whose last part is an image of
     the release; ANN025 reports them and ANN006 leaves them to it."""
     def compute():
-        known = release_images(release) | set(release.meta["image_id"].dropna())
+        known = known_images(release)
         entries = release.annotations.entries
         named = entries[entries["format"].isin(["coco", "vgg"])]
         found = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fracqa.catalogue import rule
-from fracqa.checks.annotation_facts import labels, release_images
+from fracqa.checks.annotation_facts import known_images, labels
 from fracqa.inputs import CSV, IMAGE_FILES, SPLITS
 from fracqa.model import Hit
 from fracqa.names import spelt_otherwise
@@ -34,7 +34,7 @@ def split_unknown_id(release: Release) -> Iterator[Hit]:
     Why: loaders fail on it or skip it, and the split's size is not what it claims.
     Fix: correct the id, or remove the line.
     """
-    known = release_images(release) | set(release.meta["image_id"].dropna())
+    known = known_images(release)
     table = release.splits.table
     unknown = table[~table["image_id"].isin(known)]
     spelt = spelt_otherwise(unknown["image_id"], known)
@@ -81,7 +81,7 @@ def split_missing_image(release: Release) -> Iterator[Hit]:
         return  # LAY005 or SPL001 reports the unreadable file
     listed = set(release.splits.table["image_id"])
     if release.runs("SPL002"):  # spelt otherwise: SPL002's
-        known = release_images(release) | set(release.meta["image_id"].dropna())
+        known = known_images(release)
         listed |= {meant for meant, _ in spelt_otherwise(listed - known, known).values()}
     fractured = labels(release)
     fractured = fractured[fractured["fractured"] == 1]
