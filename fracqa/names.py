@@ -30,22 +30,32 @@ def spelt_otherwise(names: Iterable[str], images: set[str]) -> dict[str, tuple[s
     return found
 
 
+def plain_name(name: str) -> str:
+    """The image id a file name spells with white space around it or a `.jpg` or `.jpeg`
+    suffix in any case."""
+    stripped = name.strip()
+    return f"{stripped.rpartition('.')[0]}.jpg" if _suffix(stripped) else stripped
+
+
+def _suffix(name: str) -> str | None:
+    """The name's suffix if it is `jpg` or `jpeg` in any case."""
+    _, dot, suffix = name.rpartition(".")
+    return suffix if dot and suffix.lower() in SUFFIXES else None
+
+
 def _meant(name: str) -> tuple[str, str]:
     """The name with what readers commonly vary undone, and in words what that was."""
-    said = []
     stripped = name.strip()
-    if stripped != name:
-        said.append("with white space around it")
-    stem, dot, suffix = stripped.rpartition(".")
-    if dot and suffix.lower() in SUFFIXES:
-        inner, inner_dot, inner_suffix = stem.rpartition(".")
-        if inner_dot and inner_suffix.lower() in SUFFIXES:
-            said.append("with its suffix twice")
-            stem = inner
-        elif suffix != "jpg":
-            said.append(f"with the suffix .{suffix}")
-        stripped = f"{stem}.jpg"
-    elif stripped:
-        said.append("without its suffix .jpg")
-        stripped = f"{stripped}.jpg"
-    return stripped, ", ".join(said)
+    said = ["with white space around it"] if stripped != name else []
+    suffix = _suffix(stripped)
+    if suffix is None:
+        if not stripped:
+            return stripped, ", ".join(said)
+        return f"{stripped}.jpg", ", ".join([*said, "without its suffix .jpg"])
+    stem = stripped.rpartition(".")[0]
+    if _suffix(stem):
+        said.append("with its suffix twice")
+        stem = stem.rpartition(".")[0]
+    elif suffix != "jpg":
+        said.append(f"with the suffix .{suffix}")
+    return f"{stem}.jpg", ", ".join(said)

@@ -9,6 +9,7 @@ import pandas as pd
 from fracqa.catalogue import rule
 from fracqa.inputs import CSV, IMAGE_FILES, IMAGE_HEADERS
 from fracqa.model import Hit
+from fracqa.names import plain_name
 from fracqa.release import Release
 
 _FOLDER_OF_LABEL = {1: "fractured", 0: "non_fractured"}
@@ -47,22 +48,12 @@ def _spelt_otherwise(release: Release) -> dict[str, tuple[str, str]]:
         others = images[images["folder"].isin(list(_FOLDER_NAME))
                         & ~images.index.isin(_class_images(release).index)]  # fmt: skip
         for name, file, folder in others[["image_id", "file", "folder"]].itertuples(index=False):
-            meant = _meant(name)
+            meant = plain_name(name)
             if meant != name and meant in labelled and meant not in folders:
                 found.setdefault(meant, (file, folder))
         return found
 
     return release.derived("images-spelt-otherwise", compute, uses=(CSV, IMAGE_FILES))
-
-
-def _meant(name: str) -> str:
-    """The image id a file name spells otherwise: spaces stripped, a `.jpg` or `.jpeg` suffix
-    in any case made `.jpg`."""
-    stripped = name.strip()
-    stem, dot, suffix = stripped.rpartition(".")
-    if dot and suffix.lower() in ("jpg", "jpeg"):
-        return f"{stem}.jpg"
-    return stripped
 
 
 def _labelled_rows(release: Release) -> pd.DataFrame:
