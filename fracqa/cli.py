@@ -400,7 +400,7 @@ def _audit(args: argparse.Namespace) -> int:
 
         result = audit_with(args.root, options, evidence=bool(args.html), standby=standby)[0]
     except BaseException:
-        if "fracqa.workers" in sys.modules:
+        if "fracqa.workers" in sys.modules:  # else no standby was started: nothing to end
             sys.modules["fracqa.workers"].end_standbys()
         raise
     if standby is not None:

@@ -166,7 +166,7 @@ class Workers:
                        standby)  # fmt: skip
 
     def _alone_job(self, function: Callable, args: tuple) -> Alone:
-        alone = Alone(function, args)
+        alone = Alone.start(function, args)
         self._alone.append(alone)
         return alone
 
@@ -260,17 +260,22 @@ class Chunks:
 
 
 class Alone:
-    """A job in a one-off process of its own, which sends its result and ends."""
+    """A job in a one-off process of its own, which sends its result on `receiver` and ends."""
 
-    def __init__(self, function: Callable, args: tuple):
-        context = multiprocessing.get_context()
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run_alone, args=(sender, function, args),
-                                        daemon=True)  # fmt: skip
-        with _signals_held():
-            self._process.start()
-        sender.close()  # so that the receiver sees the end of the pipe when the process dies
+    def __init__(self, receiver, process):
+        self._receiver, self._process = receiver, process
         self._outcome: tuple | None = None
+
+    @classmethod
+    def start(cls, function: Callable, args: tuple) -> Alone:
+        """`function(*args)` in a process forked for it."""
+        context = multiprocessing.get_context()
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_run_alone, args=(sender, function, args), daemon=True)
+        with _signals_held():
+            process.start()
+        sender.close()  # so that the receiver sees the end of the pipe when the process dies
+        return cls(receiver, process)
 
     def result(self) -> Any:
         """The job's result; raises WorkerDied when its process died without one, or the
@@ -325,9 +330,7 @@ class Standby:
         except Exception:  # noqa: BLE001 - not picklable: run where a fork carries it
             return None
         self.used = True
-        pending = Alone.__new__(Alone)
-        pending._receiver, pending._process, pending._outcome = (self._receiver, self._process,
-                                                                 None)  # fmt: skip
+        pending = Alone(self._receiver, self._process)
         # sent from a thread: the process reads its job only once ready, and a job larger
         # than the pipe holds would keep this one waiting till then
         threading.Thread(target=self._send, args=(job,), daemon=True).start()
