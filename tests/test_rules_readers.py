@@ -284,9 +284,14 @@ def test_a_csv_read_through_is_one_finding_with_the_statistics_too(case, sample_
     ("header repeated among the rows", ["repeats the header row", "matches no row"]),
 ])  # fmt: skip
 def test_a_csv_finding_says_what_pandas_makes_of_it(case, words, sample_copy):
+    _assert_says(case, words, sample_copy)
+
+
+def _assert_says(case: str, words: list[str], root) -> None:
+    """Plant PLANTED[case]: its one finding of its rule holds every one of `words`."""
     planter, code, _ = PLANTED[case]
-    planter(sample_copy)
-    [finding] = findings_of(audit_rules(sample_copy), code)
+    planter(root)
+    [finding] = findings_of(audit_rules(root), code)
     for word in words:
         assert word in finding.message, finding.message
 
@@ -395,11 +400,7 @@ def test_a_yolo_byte_order_mark_says_the_trainer_drops_the_file(sample_copy):
                                   "every line as a polygon", "box line 2 becomes"]),
 ])  # fmt: skip
 def test_a_yolo_finding_says_what_the_trainers_make_of_the_file(case, words, sample_copy):
-    planter, code, _ = PLANTED[case]
-    planter(sample_copy)
-    [finding] = findings_of(audit_rules(sample_copy), code)
-    for word in words:
-        assert word in finding.message, finding.message
+    _assert_says(case, words, sample_copy)
 
 
 def test_lines_that_are_no_box_are_one_finding_for_the_file(sample_copy):
