@@ -40,11 +40,12 @@ def gather(release: Release, findings: list[Finding]) -> dict[str, dict]:
     by_image = {image_id: group for image_id, group in instances.groupby("image_id")}
     labels = release.meta.dropna(subset=["image_id"]).drop_duplicates("image_id")
     labels = labels.set_index("image_id")
-    splits = release.splits.table.groupby("image_id")["split"].apply(sorted).to_dict()
+    named = named_images(findings)[:MAX_IMAGES]
+    splits = release.splits.of(set(named))
     text_regions = _text_regions(findings)
     oriented = _drawn_oriented(findings)
     evidence = {}
-    for position, image_id in enumerate(named_images(findings)[:MAX_IMAGES]):
+    for position, image_id in enumerate(named):
         row = images.loc[image_id] if image_id in images.index else None
         # decoded: unknown unless the scan ran; an image that killed its reader is not opened
         readable = (row is not None and not bool(row["outside_root"])

@@ -367,11 +367,7 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
         return []
     members_of = {images.at[i, "image_id"] for link in tree for i in (link.a, link.b)}
     labels = _labels(release, members_of)
-    splits: dict[str, list[str]] = {}
-    table = release.splits.table
-    for image_id, split in zip(table["image_id"].tolist(), table["split"].tolist(), strict=True):
-        if image_id in members_of:
-            splits.setdefault(image_id, []).append(split)
+    splits = release.splits.of(members_of)
     files = images["file"].to_numpy()
     groups = []
     for component in components.values():
@@ -389,7 +385,7 @@ def _connected(images: pd.DataFrame, tree: list[Link], release: Release) -> list
                     order.append(other)
                     listed.append(link)
         members = [{"image_id": images.at[i, "image_id"], "file": images.at[i, "file"],
-                    "splits": sorted(splits.get(images.at[i, "image_id"], [])),
+                    "splits": splits.get(images.at[i, "image_id"], []),
                     "labels": labels.get(images.at[i, "image_id"])} for i in order]  # fmt: skip
         group_links = [{"a": images.at[link.a, "image_id"], "b": images.at[link.b, "image_id"],
                         "kind": link.kind, "transform": transform_of(link, images),

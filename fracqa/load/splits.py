@@ -44,6 +44,16 @@ class SplitTables:
         """No split read (the splits were not asked for)."""
         return cls(pd.DataFrame(columns=SPLIT_COLUMNS), complete=False)
 
+    def of(self, image_ids: set[str]) -> dict[str, list[str]]:
+        """image_id -> the splits that list it, sorted, for the images of `image_ids` that a
+        split lists (a lookup of a few images, not a grouping of every row)."""
+        found: dict[str, list[str]] = {}
+        for image_id, split in zip(self.table["image_id"].tolist(), self.table["split"].tolist(),
+                                   strict=True):  # fmt: skip
+            if image_id in image_ids:
+                found.setdefault(image_id, []).append(split)
+        return {image_id: sorted(splits) for image_id, splits in found.items()}
+
 
 def load_splits(layout: Layout) -> SplitTables:
     rows, problems, read, digests = [], [], 0, {}
