@@ -14,10 +14,11 @@ from benchmarks.replica import full_replica, machine
 from fracqa import inputs
 from fracqa.catalogue import all_rules
 from fracqa.config import Settings
+from fracqa.inputs import needed_inputs
 from fracqa.layout import locate
 from fracqa.load.images import image_table
 from fracqa.release import RuleView, load_release, real_sizes
-from fracqa.runner import _apply, needed_inputs
+from fracqa.runner import _apply
 
 BUDGET_SECONDS = 2.0
 IMAGE_INPUTS = {inputs.IMAGE_FILES, inputs.IMAGE_HEADERS, inputs.IMAGE_SCAN}

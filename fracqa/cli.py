@@ -371,7 +371,7 @@ def _figures_standby(options: Options):
                              croissant=settings.croissant is not None, ocr=settings.ocr)
     except Exception:  # noqa: BLE001 - the audit itself reports a bad selection
         return None
-    if inputs.FIGURES not in inputs.closure(set().union(*(rule.needs for rule in rules))):
+    if inputs.FIGURES not in inputs.needed_inputs(rules):
         return None
     from fracqa.workers import Standby
 

@@ -63,12 +63,6 @@ LATE_INPUTS = frozenset({inputs.IMAGE_FILES, inputs.IMAGE_HEADERS, inputs.IMAGE_
                          inputs.IMAGE_TEXT, inputs.FIGURES})  # fmt: skip
 
 
-def needed_inputs(rules: Sequence[Rule]) -> frozenset[str]:
-    """What the rules read. The listing of the image files is always taken: it is cheap, and
-    it is the image count every report shows."""
-    return inputs.closure({inputs.IMAGE_FILES}.union(*(rule.needs for rule in rules)))
-
-
 def audit_release(
     root: Path | str,
     select: Sequence[str] = (),
@@ -93,7 +87,7 @@ def audit_release(
 
         require_tesseract()
     release_rules = [rule for rule in rules if rule.family != "waivers"]
-    needs = needed_inputs(release_rules) | inputs.closure(load)
+    needs = inputs.needed_inputs(release_rules) | inputs.closure(load)
     expectations = load_expectations(settings.expectations) if inputs.FIGURES in needs else None
     layout = locate(root)
     faults: list[Fault] = []

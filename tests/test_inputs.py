@@ -13,10 +13,11 @@ import pytest
 
 from fracqa import inputs
 from fracqa.catalogue import all_rules, registered, select_rules
+from fracqa.inputs import needed_inputs
 from fracqa.layout import locate
 from fracqa.model import Hit, Rule, Severity
 from fracqa.release import RuleView, UndeclaredInput, load_release
-from fracqa.runner import _apply, audit_release, needed_inputs
+from fracqa.runner import _apply, audit_release
 from tests.helpers import SAMPLE_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
